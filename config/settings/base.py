@@ -138,7 +138,7 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "luoshi" / "locale"]
+# Each app keeps its translations in its own locale/ folder.
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -191,7 +191,7 @@ LOGGING = {
     "loggers": {
         "luoshi": {"level": "INFO"},
         "luoshi.security": {"level": "INFO"},
-        "axes": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
     },
 }
 

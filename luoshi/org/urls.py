@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "org"
 
@@ -21,6 +21,6 @@ urlpatterns = [
     path("people/<int:pk>/deactivate/", views.person_deactivate, name="person_deactivate"),
     path("people/<int:pk>/oversight/", views.person_oversight, name="person_oversight"),
     path("people/<int:pk>/password/", views.person_password, name="person_password"),
-    path("org/import/", views.org_import, name="import"),
-    path("org/import/template.xlsx", views.org_import_template, name="import_template"),
+    path("org/import/", import_views.org_import, name="import"),
+    path("org/import/template.xlsx", import_views.org_import_template, name="import_template"),
 ]

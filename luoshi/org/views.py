@@ -424,11 +424,3 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, _("The token has been revoked."))
     return redirect("account")
 
-
-@login_required
-def org_import(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
-
-
-def org_import_template(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
