@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from luoshi.core.models import BaseModel
 
@@ -155,7 +156,7 @@ class Person(AbstractBaseUser, PermissionsMixin, BaseModel):
         validators=[username_validator],
         error_messages={"unique": _("A person with that username already exists.")},
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
