@@ -19,6 +19,7 @@ urlpatterns = [
     path("calendar/", core_views.calendar_page, name="calendar"),
     path("calendar/<int:pk>/remove/", core_views.calendar_day_remove, name="calendar_day_remove"),
     path("inbox/", include("luoshi.notify.urls")),
+    path("worklist/", include("luoshi.worklist.urls")),
     path("", include("luoshi.org.urls")),
     path("api/", api.urls),
 ]
@@ -27,4 +28,5 @@ urlpatterns = [
 urlpatterns += [
     path(f"{key}/", core_views.under_construction, {"capability": key}, name=key)
     for key, _label, _icon in settings.CAPABILITIES
+    if ":" not in key
 ]

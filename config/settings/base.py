@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "luoshi.core",
     "luoshi.org",
     "luoshi.notify",
+    "luoshi.worklist",
 ]
 
 MIDDLEWARE = [
@@ -73,8 +74,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "luoshi.core.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages middleware: it tells the person why they have to log in again.
+    "luoshi.core.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -128,6 +130,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# The lock lasts 15 minutes from the fifth failure; retrying while locked does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False  # our own luoshi.security logger records every success and failure
 AXES_LOCKOUT_CALLABLE = "luoshi.org.views.lockout_response"
@@ -196,8 +200,9 @@ LOGGING = {
 }
 
 CAPABILITIES = [
-    # (url name prefix, Chinese label via gettext, icon); order is the navigation order.
-    ("worklist", _("Implementation list"), "list-check"),
+    # (url name, label, icon); order is the navigation order. A capability whose url name has
+    # no namespace is not built yet and answers with the 建设中 page.
+    ("worklist:home", _("Implementation list"), "list-check"),
     ("service", _("Enterprise service"), "building"),
     ("investment", _("Investment"), "graph-up-arrow"),
     ("assessment", _("Assessment"), "clipboard-data"),

@@ -61,7 +61,7 @@ def _primary_role(positions: list[Any], scope: Any) -> str:
 
 @login_required
 def under_construction(request: HttpRequest, capability: str) -> HttpResponse:
-    labels = {key: (label, icon) for key, label, icon in settings.CAPABILITIES}
+    labels = {key: (label, icon) for key, label, icon in settings.CAPABILITIES if ":" not in key}
     if capability not in labels:
         raise Http404
     label, icon = labels[capability]

@@ -1,0 +1,185 @@
+"""Reads of the implementation list, restricted to the person and annotated with lights."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import BooleanField as BooleanFieldType
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models.functions import TruncDate
+
+from luoshi.org.models import Person, Unit, Zone
+
+from .lights import Light, filter_light
+from .models import Directive, Escalation, Item, ItemQuerySet, ItemState
+
+SORTS = {
+    "deadline": ("deadline", "code"),
+    "-deadline": ("-deadline", "-code"),
+    "code": ("code",),
+    "-code": ("-code",),
+    "title": ("title", "code"),
+    "unit": ("lead_unit__name", "deadline", "code"),
+    "state": ("state", "deadline", "code"),
+    "updated": ("-updated_at", "code"),
+}
+
+
+@dataclass
+class ItemFilters:
+    """The item list's filters, shared by the page, the API and the Excel export."""
+
+    zone: Zone | None = None
+    unit: Unit | None = None  # lead or supporting, with its sub-units
+    lights: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    leader: Person | None = None
+    owner: Person | None = None
+    directive: Directive | None = None
+    deadline_from: datetime.date | None = None
+    deadline_to: datetime.date | None = None
+    q: str = ""
+    sort: str = "deadline"
+
+
+def item_list(
+    *, person: Person, filters: ItemFilters | None = None, at: datetime.datetime | None = None
+) -> ItemQuerySet:
+    """The items the person may see, filtered, sorted and annotated with `light` as of `at`."""
+    f = filters or ItemFilters()
+    items = Item.objects.visible_to(person)
+    if f.zone is not None:
+        items = items.filter(zone=f.zone)
+    if f.unit is not None:
+        units = Unit.objects.filter(path__startswith=f.unit.path).values("pk")
+        supporting = Item.support_units.through.objects.filter(item_id=OuterRef("pk"), unit_id__in=units)
+        items = items.filter(Q(lead_unit_id__in=units) | Q(Exists(supporting)))
+    if f.states:
+        items = items.filter(state__in=f.states)
+    if f.leader is not None:
+        items = items.filter(leader=f.leader)
+    if f.owner is not None:
+        items = items.filter(owner=f.owner)
+    if f.directive is not None:
+        items = items.filter(directive=f.directive)
+    if f.deadline_from:
+        items = items.filter(deadline__gte=f.deadline_from)
+    if f.deadline_to:
+        items = items.filter(deadline__lte=f.deadline_to)
+    if f.q.strip():
+        q = f.q.strip()
+        items = items.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(description__icontains=q))
+    if f.lights:
+        items = filter_light(items, f.lights, at)
+    items = items.with_light(at)
+    return items.select_related("lead_unit", "zone", "owner", "leader", "unit_head", "directive").order_by(
+        *SORTS.get(f.sort, SORTS["deadline"])
+    )
+
+
+def item_get_detail(*, person: Person, pk: int, at: datetime.datetime | None = None) -> Item:
+    """One visible item with its light (404 otherwise)."""
+    from luoshi.core.access import get_visible_or_404
+
+    return get_visible_or_404(
+        Item.objects.with_light(at).select_related(
+            "lead_unit", "zone", "owner", "leader", "unit_head", "directive"
+        ),
+        person,
+        pk=pk,
+    )
+
+
+def light_counts(items: QuerySet[Item]) -> dict[str, int]:
+    """How many items show each light (from a queryset annotated with `light`)."""
+    counts = {str(light): 0 for light in Light.values}
+    for row in items.order_by().values("light").annotate(n=Count("pk")):
+        counts[row["light"]] = row["n"]
+    return counts
+
+
+# Promise-keeping (“说了”和“做了”零距离) -----------------------------------------------------------
+
+
+def kept_condition() -> Q:
+    """Closed by the deadline with the target met."""
+    return Q(state=ItemState.CLOSED, target_met=True, closed_on__lte=F("deadline"))
+
+
+def promise_items(*, person: Person, start: datetime.date, end: datetime.date) -> ItemQuerySet:
+    """Items due in the period that the person may see, each annotated `kept` (True/False)."""
+    return (
+        Item.objects.visible_to(person)
+        .filter(deadline__gte=start, deadline__lte=end)
+        .exclude(state=ItemState.CANCELLED)
+        .annotate(closed_on=TruncDate("closed_at"))
+        .annotate(
+            kept=Case(When(kept_condition(), then=True), default=False, output_field=BooleanFieldType())
+        )
+    )
+
+
+@dataclass
+class PromiseRate:
+    """Promise-keeping of one unit, person or zone over a period."""
+
+    key: Any
+    label: str
+    due: int
+    kept: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return None if not self.due else (Decimal(self.kept * 100) / self.due).quantize(Decimal("0.1"))
+
+
+def promise_rates(*, person: Person, start: datetime.date, end: datetime.date, by: str) -> list[PromiseRate]:
+    """Kept ÷ due per lead unit (`by="unit"`), owner (`"person"`) or zone (`"zone"`), best first."""
+    group = {
+        "unit": ("lead_unit_id", "lead_unit__name"),
+        "person": ("owner_id", "owner__name"),
+        "zone": ("zone_id", "zone__name"),
+    }[by]
+    rows = (
+        promise_items(person=person, start=start, end=end)
+        .filter(**{f"{group[0]}__isnull": False})
+        .order_by()
+        .values(*group)
+        .annotate(due=Count("pk"), kept_n=Count("pk", filter=kept_condition()))
+    )
+    rates = [PromiseRate(key=r[group[0]], label=r[group[1]], due=r["due"], kept=r["kept_n"]) for r in rows]
+    return sorted(rates, key=lambda r: (-(r.rate or 0), -r.due, r.label))
+
+
+# Coverage warnings -------------------------------------------------------------------------------
+
+
+def coverage_warnings(*, person: Person, at: datetime.datetime | None = None) -> dict[str, Any]:
+    """Directives with no item, items with no owner, and items with no report this cycle."""
+    from .lights import Thresholds, _helpers, _report_due_before
+
+    t = Thresholds.at(at)
+    items = Item.objects.visible_to(person)
+    directives = Directive.objects.visible_to(person) if person.scope.everything else Directive.objects.none()
+    live = [ItemState.PUBLISHED, ItemState.CLAIMED, ItemState.IN_PROGRESS, ItemState.SUSPENDED]
+    no_report = (
+        items.filter(state=ItemState.IN_PROGRESS)
+        .annotate(**_helpers(t))
+        .filter(_report_due_before(t.today + datetime.timedelta(days=1)) | Q(report_base__isnull=True))
+    )
+    return {
+        "directives_without_items": directives.annotate(n=Count("items")).filter(n=0),
+        "items_without_owner": items.filter(state__in=live, owner__isnull=True).select_related("lead_unit"),
+        "items_without_report": no_report.select_related("lead_unit", "owner"),
+    }
+
+
+def escalation_list(*, person: Person) -> QuerySet[Escalation]:
+    """Escalations addressed to the person (all of them for supervisors)."""
+    escalations = Escalation.objects.select_related("item", "acknowledged_by")
+    if person.scope.everything:
+        return escalations
+    return escalations.filter(recipients=person)
