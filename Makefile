@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
-.PHONY: run setup install assets migrate demo test test-deps lint check browser-deps clean
+.PHONY: run setup install assets migrate demo test test-deps lint check check-translations browser-deps clean
 
 run: setup demo  ## set up everything and start Luoshi with the demo data on SQLite
 	$(BIN)/python manage.py serve
@@ -48,6 +48,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy luoshi config
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+check-translations: install  ## every UI string has its Chinese translation and the .mo files are compiled
+	@command -v msgfmt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check_translations
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles
