@@ -14,6 +14,7 @@ from luoshi.core.api import router as core_router
 from luoshi.core.apierrors import install_error_handlers
 from luoshi.notify.api import router as notify_router
 from luoshi.org.api import router as org_router
+from luoshi.org.api_import import router as org_import_router
 from luoshi.org.models import ApiToken, Person
 from luoshi.org.services import token_hash
 
@@ -69,6 +70,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", org_router)
+api.add_router("/org", org_import_router)
 api.add_router("/notifications", notify_router)
 
 
