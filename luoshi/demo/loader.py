@@ -34,11 +34,21 @@ def system_actor() -> Person:
 
 @transaction.atomic
 def load_demo(*, seed: int = 2021) -> DemoResult:
+    """Load each capability's demo data that is not there yet."""
+    from .worklist import load_worklist
+
     logins = [(label, username, data.DEMO_PASSWORD) for username, _n, label, *_rest in data.DEMO_LOGINS]
-    if Zone.objects.exists():
-        return DemoResult(created=False, logins=logins)
     actor = system_actor()
     rng = random.Random(seed)
+    created = False
+    if not Zone.objects.exists():
+        _load_org(actor, rng)
+        created = True
+    created = load_worklist(actor=actor, rng=rng) or created
+    return DemoResult(created=created, logins=logins)
+
+
+def _load_org(actor: Person, rng: random.Random) -> None:
     zones = {}
     for sort, (code, name, positioning, industries) in enumerate(data.ZONES, start=1):
         zones[code] = org.zone_create(
@@ -79,6 +89,15 @@ def load_demo(*, seed: int = 2021) -> DemoResult:
         )
     deputy = Person.objects.get(username="deputy")
     org.oversight_set(actor=actor, leader=deputy, units=[units[n] for n in data.DEPUTY_OVERSEES])
+    for username, name, title, overseen in data.OTHER_LEADERS:
+        leader = org.person_create(
+            actor=actor,
+            username=username,
+            name=name,
+            password=data.DEMO_PASSWORD,
+            positions=[org.PositionSpec(unit=committee, role=Role.LEADER, title=title)],
+        )
+        org.oversight_set(actor=actor, leader=leader, units=[units[n] for n in overseen])
 
     # A head and a few staff for every other unit, with names that read like a real roster.
     used = {name for _u, name, *_rest in data.DEMO_LOGINS}
@@ -86,7 +105,7 @@ def load_demo(*, seed: int = 2021) -> DemoResult:
     for unit in units.values():
         if unit == committee:
             continue
-        has_head = unit.name == "招商局" or unit.name == "督查室"
+        has_head = unit.name == "招商局"  # the demo login `head` heads it
         for index in range(rng.randint(3, 6)):
             name = _unique_name(rng, used)
             serial += 1
@@ -101,7 +120,6 @@ def load_demo(*, seed: int = 2021) -> DemoResult:
                 phone=f"138{rng.randint(10000000, 99999999)}",
                 positions=[org.PositionSpec(unit=unit, role=role, title=title)],
             )
-    return DemoResult(created=True, logins=logins)
 
 
 def _unique_name(rng: random.Random, used: set[str]) -> str:
