@@ -112,3 +112,16 @@ class CalendarYear(BaseModel):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class Counter(models.Model):
+    """The last number used in a series such as “PW-2026”, so readable codes never repeat."""
+
+    series = models.CharField(max_length=30, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["series"]
+
+    def __str__(self) -> str:
+        return f"{self.series}: {self.last}"

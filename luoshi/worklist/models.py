@@ -246,19 +246,6 @@ class Item(BaseModel):
         return self.target_value is not None
 
 
-class ItemCounter(models.Model):
-    """The last item number used in a year, so codes such as PW-2026-0001 never repeat."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["year"]
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
-
-
 class MilestoneTemplate(BaseModel):
     """Steps with working-day offsets before the deadline, for backward scheduling (倒排工期)."""
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from luoshi.core import calendar as workcal
 from luoshi.core.audit import audit_record, snapshot
+from luoshi.core.numbering import next_code
 from luoshi.core.uploads import sha256_of, validate_upload
 from luoshi.core.versioning import update_versioned
 from luoshi.notify.services import notification_post
@@ -36,7 +37,6 @@ from .models import (
     Directive,
     Escalation,
     Item,
-    ItemCounter,
     ItemState,
     Milestone,
     MilestoneTemplate,
@@ -172,13 +172,6 @@ def directive_update(
 # Items -------------------------------------------------------------------------------------------
 
 
-def _next_code(year: int) -> str:
-    counter, _created = ItemCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"PW-{year}-{counter.last:04d}"
-
-
 def _validate_item(item: Item) -> None:
     item.full_clean(exclude=["code", "support_units"])
     errors: dict[str, str] = {}
@@ -213,7 +206,7 @@ def item_create(
         raise TypeError(f"unknown item fields: {sorted(unknown)}")
     item = Item(title=title, deadline=deadline, directive=directive, **fields)
     _validate_item(item)
-    item.code = _next_code(timezone.localdate().year)
+    item.code = next_code(f"PW-{timezone.localdate().year}", 4)
     item.save()
     if support_units:
         item.support_units.set(support_units)

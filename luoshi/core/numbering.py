@@ -1,0 +1,16 @@
+"""Readable, never-repeating codes such as PW-2026-0001."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .models import Counter
+
+
+def next_code(series: str, width: int) -> str:
+    """The next code in `series` (the row is locked, so concurrent writers never share a number)."""
+    with transaction.atomic():
+        counter, _created = Counter.objects.select_for_update().get_or_create(series=series)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+    return f"{series}-{counter.last:0{width}d}"
