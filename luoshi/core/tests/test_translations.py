@@ -244,3 +244,23 @@ def test_the_project_catalogues_are_served() -> None:
         assert translation.gettext("Inbox") == "消息"
     with translation.override("en"):
         assert translation.gettext("Zones") == "Zones"
+
+
+def test_an_entry_an_earlier_app_translates_otherwise_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = ct.Catalogue("mine", tmp_path / "mine")
+    write_po(ours, 'msgid "active"\nmsgstr "启用"\n\nmsgid "kind"\nmsgstr "类型"\n', compile_it=False)
+    monkeypatch.setattr(
+        ct, "_served_before", lambda catalogue: [("auth", {"active": "有效", "kind": "类型"})]
+    )
+    problems = ct.shadowed([ours])
+    assert [(p.kind, p.catalogue) for p in problems] == [("shown as the earlier app's", "mine")]
+    assert "'active'" in problems[0].detail and "有效" in problems[0].detail
+
+
+def test_the_apps_served_before_ours_are_the_earlier_installed_ones() -> None:
+    org = next(c for c in ct.catalogues() if c.name == "org")
+    earlier = dict(ct._served_before(org))
+    assert "auth" in earlier and earlier["auth"]["active"] == "有效"
+    assert "core" in earlier and "notify" not in earlier

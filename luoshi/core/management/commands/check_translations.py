@@ -423,6 +423,50 @@ def inconsistencies(selected: Iterable[Catalogue]) -> list[Problem]:
     return problems
 
 
+def _served_before(catalogue: Catalogue) -> list[tuple[str, dict[Any, str]]]:
+    """The catalogues of the installed apps listed before this one: Django prefers theirs."""
+    from django.apps import apps
+
+    earlier: list[tuple[str, dict[Any, str]]] = []
+    for config in apps.get_app_configs():
+        if Path(config.path).resolve() == catalogue.root.resolve():
+            return earlier
+        found = gettext.find(DOMAIN, str(Path(config.path) / "locale"), [LOCALE])
+        if found:
+            earlier.append((config.label, _mo_catalog(Path(found))))
+    return []  # not an installed app: nothing is served from it
+
+
+def shadowed(selected: Iterable[Catalogue]) -> list[Problem]:
+    """Entries whose translation never shows because an app earlier in INSTALLED_APPS translates them."""
+    problems = []
+    for catalogue in selected:
+        if not catalogue.po.exists():
+            continue
+        try:
+            entries = active(parse_po(catalogue.po.read_text(encoding="utf-8")))
+        except ValueError:
+            continue
+        earlier = _served_before(catalogue)
+        for entry in entries.values():
+            if not entry.translated or entry.fuzzy:
+                continue
+            msgid = entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}\x04{entry.msgid}"
+            key: Any = (msgid, 0) if entry.msgid_plural is not None else msgid
+            for label, served in earlier:
+                if key in served and served[key] != entry.msgstr.get(0):
+                    problems.append(
+                        Problem(
+                            catalogue.name,
+                            "shown as the earlier app's",
+                            f"{entry.label!r} is {served[key]!r} in {label}, listed earlier in INSTALLED_APPS; "
+                            f"use that, not {entry.msgstr.get(0)!r}",
+                        )
+                    )
+                    break
+    return problems
+
+
 def run_checks(selected: Iterable[Catalogue]) -> Iterator[tuple[Catalogue, Result]]:
     for catalogue in selected:
         with tempfile.TemporaryDirectory(prefix="luoshi-i18n-") as tmp:
@@ -463,6 +507,7 @@ class Command(BaseCommand):
             )
             return
         problems.extend(inconsistencies(selected))
+        problems.extend(shadowed(selected))
         for problem in problems:
             self.stderr.write(str(problem))
         if problems:
