@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, re_path
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.parser import Parser
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from luoshi.core.api import router as core_router
-from luoshi.core.apierrors import install_error_handlers
+from luoshi.core.apierrors import error_body, install_error_handlers
 from luoshi.notify.api import router as notify_router
 from luoshi.org.api import router as org_router
 from luoshi.org.api_import import router as org_import_router
@@ -56,7 +62,69 @@ class TokenHeader(APIKeyHeader):
         return person
 
 
-api = NinjaAPI(
+class BrowserSession(SessionAuth):
+    """The pages' own calls: the session cookie plus the CSRF token.
+
+    Without a logged-in session there is nothing to protect, so the CSRF check is skipped and the
+    request simply is not authenticated (401), rather than refused with a CSRF error (403).
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class JsonParser(Parser):
+    """JSON bodies. Text with a NUL character is malformed input: PostgreSQL cannot store it."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        if _has_nul(data):
+            raise ValueError("NUL character in the request body")
+        return data
+
+
+class LuoshiAPI(NinjaAPI):
+    """The API, whose unknown addresses and unsupported methods also answer in the one error shape
+    (ninja and Django would answer them in plain text or HTML)."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for url in urls:
+            if isinstance(url, URLPattern):
+                url.callback = self._json_method_not_allowed(url.callback)
+        return [*urls, re_path(r"^.*$", csrf_exempt(self._no_such_endpoint))]
+
+    def _no_such_endpoint(self, request: HttpRequest) -> HttpResponse:
+        body = error_body("not_found", _("Not found, or not visible to you."))
+        return self.create_response(request, body, status=404)
+
+    def _json_method_not_allowed(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if isinstance(response, HttpResponseNotAllowed):
+                body = error_body("method_not_allowed", _("This method is not allowed here."))
+                answer = self.create_response(request, body, status=405)
+                answer["Allow"] = response["Allow"]
+                return answer
+            return response
+
+        return wrapped
+
+
+api = LuoshiAPI(
     title="Luoshi API",
     version="1",
     description=(
@@ -64,8 +132,9 @@ api = NinjaAPI(
         "token (Authorization: Bearer …) or the browser session (with the CSRF token). Errors always "
         "have the shape {code, message, errors}; messages follow Accept-Language (Chinese by default)."
     ),
-    auth=[BearerToken(), TokenHeader(), django_auth],
+    auth=[BearerToken(), TokenHeader(), BrowserSession()],
     urls_namespace="api",
+    parser=JsonParser(),
 )
 install_error_handlers(api)
 api.add_router("/", core_router)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -17,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from .errors import Conflict
 
 log = logging.getLogger("luoshi.api")
+security_log = logging.getLogger("luoshi.security")
 T = TypeVar("T")
 
 
@@ -68,6 +70,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        security_log.info(
+            "api authentication refused: %s %s address=%s",
+            request.method,
+            request.path,
+            request.META.get("REMOTE_ADDR", ""),
+        )
         return respond(request, 401, "unauthenticated", _("Log in, or send a valid API token."))
 
     @api.exception_handler(PreconditionRequired)
@@ -84,8 +92,25 @@ def install_error_handlers(api: NinjaAPI) -> None:
         status = 412 if isinstance(exc, PreconditionFailed) else 409
         return respond(request, status, exc.code, str(exc))
 
+    @api.exception_handler(DataError)
+    def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # The database refused a value the checks let through (a NUL character, a number out of
+        # its column's range): bad input, not a server fault.
+        log.info("API input refused by the database: %s", exc)
+        return respond(request, 400, "invalid_input", _("The request is malformed or incomplete."))
+
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # ninja could not parse the body: not JSON, not UTF-8, or text with a NUL character.
+            return respond(request, 400, "malformed_body", _("The request body is not valid JSON."))
+        if exc.status_code == 403:
+            # The only 403 ninja raises itself: a session request without a valid CSRF token.
+            security_log.info(
+                "api csrf refused: %s %s person=%s", request.method, request.path, request.user.pk
+            )
+            message = _("The request has no valid CSRF token. Reload the page and try again.")
+            return respond(request, 403, "csrf_failed", message)
         codes = {400: "bad_request", 405: "method_not_allowed", 413: "too_large", 429: "too_many_requests"}
         return respond(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 

@@ -52,7 +52,9 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 message = _("Your session has ended. Please log in again.")
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"code": "unauthenticated", "message": message}, status=401)
+                    return JsonResponse(
+                        {"code": "unauthenticated", "message": message, "errors": None}, status=401
+                    )
                 messages.info(request, message)
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)

@@ -19,13 +19,19 @@ def can_manage_people_in(person: Person, unit: Unit | None) -> bool:
     return unit is not None and unit.pk in person.scope.head_of_unit_ids
 
 
+# The roles a unit head hands out, and so the only people a unit head manages.
+UNIT_HEAD_MANAGED_ROLES = frozenset({Role.STAFF, Role.STEWARD})
+
+
 def can_change_person(actor: Person, target: Person) -> bool:
+    """Supervisors change anyone; a unit head changes the staff and stewards of the units they head."""
     if can_manage_org(actor):
         return True
     heads = actor.scope.head_of_unit_ids
-    unit_ids = {p.unit_id for p in target.positions.all()}
-    # A unit head may edit people only when every post of theirs lies in units the head runs.
-    return bool(unit_ids) and all(u in heads for u in unit_ids)
+    posts = [(p.unit_id, p.role) for p in target.positions.all()]
+    # Every post must lie in a unit the head runs and be one a unit head hands out: otherwise a
+    # head could reset the password of a supervisor or leader who happens to be posted there.
+    return bool(posts) and all(u in heads and role in UNIT_HEAD_MANAGED_ROLES for u, role in posts)
 
 
 def access_manage_org(person: Person) -> None:

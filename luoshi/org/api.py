@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -149,7 +148,7 @@ def _resolve_unit_refs(person: Person, data: dict[str, Any]) -> dict[str, Any]:
         out["parent"] = get_visible_or_404(Unit.objects.all(), person, pk=pid) if pid else None
     if "zone_id" in out:
         zid = out.pop("zone_id")
-        out["zone"] = get_object_or_404(Zone, pk=zid) if zid else None
+        out["zone"] = get_visible_or_404(Zone.objects.all(), person, pk=zid) if zid else None
     return out
 
 
@@ -261,7 +260,9 @@ class OversightIn(Schema):
 
 
 def _specs(person: Person, positions: list[PositionIn]) -> list[services.PositionSpec]:
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=[p.unit_id for p in positions if p.unit_id])}
+    # Only units the person may see: a post in any other unit is 404, as if the unit did not exist.
+    visible = Unit.objects.visible_to(person)
+    units = {u.pk: u for u in visible.filter(pk__in=[p.unit_id for p in positions if p.unit_id])}
     specs = []
     for p in positions:
         unit = None

@@ -23,6 +23,15 @@ class VersionedModelForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
         style_widgets(self)
 
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if self.instance.pk and cleaned.get("version") is None:
+            # Without the version it was read at, the edit could overwrite someone else's change.
+            raise forms.ValidationError(
+                _("This form is out of date. Reload the page and make your change again.")
+            )
+        return cleaned
+
     def _post_clean(self) -> None:
         # The instance stays untouched: the service applies and validates the changes (and
         # snapshots the record's state before them).

@@ -18,11 +18,17 @@ from luoshi.core.access import require
 from luoshi.core.audit import audit_record, snapshot
 from luoshi.core.versioning import update_versioned
 
-from .access import access_change_person, access_manage_org, can_manage_org, can_manage_people_in
+from .access import (
+    UNIT_HEAD_MANAGED_ROLES,
+    access_change_person,
+    access_manage_org,
+    can_manage_org,
+    can_manage_people_in,
+)
 from .models import ApiToken, Oversight, Person, Position, Role, Unit, UnitKind, Zone
 
 # Roles a unit head may hand out inside their own units; the rest belong to the supervision office.
-UNIT_HEAD_GRANTABLE = {Role.STAFF, Role.STEWARD}
+UNIT_HEAD_GRANTABLE = UNIT_HEAD_MANAGED_ROLES
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def lockout_response(
     if request.path.startswith("/api/"):
         from django.http import JsonResponse
 
-        return JsonResponse({"code": "locked", "message": message}, status=429)
+        return JsonResponse({"code": "locked", "message": message, "errors": None}, status=429)
     return render(request, "registration/login.html", {"locked_message": message, "form": None}, status=429)
 
 
@@ -423,4 +423,3 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.token_revoke(actor=person, token=token)
     messages.success(request, _("The token has been revoked."))
     return redirect("account")
-
