@@ -18,8 +18,10 @@ urlpatterns = [
     path("audit/", core_views.audit_trail, name="audit_list"),
     path("calendar/", core_views.calendar_page, name="calendar"),
     path("calendar/<int:pk>/remove/", core_views.calendar_day_remove, name="calendar_day_remove"),
+    path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("inbox/", include("luoshi.notify.urls")),
     path("worklist/", include("luoshi.worklist.urls")),
+    path("service/", include("luoshi.service.urls")),
     path("", include("luoshi.org.urls")),
     path("api/", api.urls),
 ]

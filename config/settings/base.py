@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "luoshi.org",
     "luoshi.notify",
     "luoshi.worklist",
+    "luoshi.service",
 ]
 
 MIDDLEWARE = [
@@ -203,7 +204,7 @@ CAPABILITIES = [
     # (url name, label, icon); order is the navigation order. A capability whose url name has
     # no namespace is not built yet and answers with the 建设中 page.
     ("worklist:home", _("Implementation list"), "list-check"),
-    ("service", _("Enterprise service"), "building"),
+    ("service:home", _("Enterprise service"), "building"),
     ("investment", _("Investment"), "graph-up-arrow"),
     ("assessment", _("Assessment"), "clipboard-data"),
     ("learning", _("Study"), "book"),
