@@ -227,6 +227,14 @@ def test_the_api_declares_only_reads_of_the_trail() -> None:
     }
 
 
+def test_the_openapi_document_offers_only_reads_of_the_trail(org: SmallOrg) -> None:
+    response = Client().get("/api/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert set(paths["/api/audit"]) == {"get"}
+    assert set(paths["/api/audit/{record_id}"]) == {"get"}
+
+
 # Pages ------------------------------------------------------------------------------------------
 
 
