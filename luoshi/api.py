@@ -23,6 +23,7 @@ from luoshi.org.api import router as org_router
 from luoshi.org.api_import import router as org_import_router
 from luoshi.org.models import ApiToken, Person
 from luoshi.org.services import token_hash
+from luoshi.worklist.api import router as worklist_router
 
 
 def person_for_token(key: str) -> Person | None:
@@ -141,6 +142,7 @@ api.add_router("/", core_router)
 api.add_router("/", org_router)
 api.add_router("/org", org_import_router)
 api.add_router("/notifications", notify_router)
+api.add_router("/worklist", worklist_router)
 
 
 @api.get("/me", tags=["org"], summary="The person behind this request")

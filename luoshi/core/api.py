@@ -122,7 +122,7 @@ def calendar_is_working_day(request: HttpRequest, date: datetime.date) -> Any:
     summary="The date N working days after (or before) a date",
 )
 def calendar_add(
-    request: HttpRequest, start: datetime.date, days: int = Field(..., ge=-3650, le=3650)
+    request: HttpRequest, start: datetime.date, days: int = Query(..., ge=-3650, le=3650)
 ) -> Any:
     result = workcal.add_working_days(start, days)
     known = all(workcal.year_is_known(y) for y in range(min(start, result).year, max(start, result).year + 1))
