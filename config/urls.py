@@ -22,6 +22,7 @@ urlpatterns = [
     path("inbox/", include("luoshi.notify.urls")),
     path("worklist/", include("luoshi.worklist.urls")),
     path("service/", include("luoshi.service.urls")),
+    path("investment/", include("luoshi.investment.urls")),
     path("", include("luoshi.org.urls")),
     path("api/", api.urls),
 ]

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "luoshi.notify",
     "luoshi.worklist",
     "luoshi.service",
+    "luoshi.investment",
 ]
 
 MIDDLEWARE = [
@@ -205,7 +206,7 @@ CAPABILITIES = [
     # no namespace is not built yet and answers with the 建设中 page.
     ("worklist:home", _("Implementation list"), "list-check"),
     ("service:home", _("Enterprise service"), "building"),
-    ("investment", _("Investment"), "graph-up-arrow"),
+    ("investment:home", _("Investment"), "graph-up-arrow"),
     ("assessment", _("Assessment"), "clipboard-data"),
     ("learning", _("Study"), "book"),
     ("cockpit", _("Leadership cockpit"), "speedometer2"),

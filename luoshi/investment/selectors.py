@@ -1,0 +1,231 @@
+"""Reads of investment: the project list and kanban, the funnel, and zones against their targets."""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
+
+from luoshi.org.models import Person, Zone
+
+from .models import STAGES, MonthlyInvestment, Project, ProjectQuerySet, Stage, ZoneTarget
+from .stale import annotate_stale
+
+BIG_PROJECT = Decimal("10000")  # 1 亿元 in 10k yuan
+
+
+@dataclass
+class ProjectFilters:
+    """The project list's filters, shared by the page, the API and the export."""
+
+    zone: Zone | None = None
+    industry: str = ""
+    stages: list[str] = field(default_factory=list)
+    origin: str = ""
+    owner: Person | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    stale: str = ""  # "any", "yellow" or "red"
+    include_lost: bool = False
+    q: str = ""
+
+
+def project_list(
+    *, person: Person, filters: ProjectFilters | None = None, today: datetime.date | None = None
+) -> ProjectQuerySet:
+    """Projects the person may see, filtered, annotated with `stale` and `quiet_since`."""
+    f = filters or ProjectFilters()
+    projects = Project.objects.visible_to(person)
+    if not f.include_lost:
+        projects = projects.filter(lost_on__isnull=True)
+    if f.zone is not None:
+        projects = projects.filter(zone=f.zone)
+    if f.industry:
+        projects = projects.filter(industry=f.industry)
+    if f.stages:
+        projects = projects.filter(stage__in=f.stages)
+    if f.origin:
+        projects = projects.filter(origin=f.origin)
+    if f.owner is not None:
+        projects = projects.filter(owner=f.owner)
+    if f.amount_min is not None:
+        projects = projects.filter(planned_investment__gte=f.amount_min)
+    if f.amount_max is not None:
+        projects = projects.filter(planned_investment__lte=f.amount_max)
+    if f.q.strip():
+        q = f.q.strip()
+        projects = projects.filter(Q(name__icontains=q) | Q(investor__icontains=q) | Q(code__icontains=q))
+    projects = annotate_stale(projects, today or timezone.localdate())
+    if f.stale == "any":
+        projects = projects.exclude(stale="")
+    elif f.stale in ("yellow", "red"):
+        projects = projects.filter(stale=f.stale)
+    return projects.select_related("zone", "owner", "unit")
+
+
+@dataclass
+class Column:
+    stage: str
+    label: str
+    count: int
+    amount: Decimal
+    cards: list[Project]
+
+
+def kanban(
+    *, person: Person, zone: Zone | None = None, per_column: int = 30, today: datetime.date | None = None
+) -> list[Column]:
+    """The pipeline board: one column per stage with its count and total planned amount.
+
+    The totals are one grouped query; the cards of each column are the most recently updated ones.
+    """
+    projects = project_list(person=person, filters=ProjectFilters(zone=zone), today=today)
+    totals = {
+        row["stage"]: (row["n"], row["amount"] or Decimal(0))
+        for row in projects.order_by()
+        .values("stage")
+        .annotate(n=Count("pk"), amount=Sum("planned_investment"))
+    }
+    columns = []
+    for stage in STAGES:
+        count, amount = totals.get(stage, (0, Decimal(0)))
+        cards = (
+            list(projects.filter(stage=stage).order_by("-updated_at", "-pk")[:per_column]) if count else []
+        )
+        columns.append(
+            Column(stage=stage, label=str(Stage(stage).label), count=count, amount=amount, cards=cards)
+        )
+    return columns
+
+
+@dataclass
+class FunnelStep:
+    stage: str
+    label: str
+    reached: int
+    conversion: Decimal | None  # share of the previous stage's projects that reached this one
+    median_days: float | None  # median days spent in this stage before moving on
+
+
+def funnel(
+    *, person: Person, zone: Zone | None = None, since: datetime.date | None = None
+) -> list[FunnelStep]:
+    """Projects reaching each stage, the conversion between stages and the median days in each."""
+    projects = Project.objects.visible_to(person)
+    if zone is not None:
+        projects = projects.filter(zone=zone)
+    if since is not None:
+        projects = projects.filter(lead_on__gte=since)
+    index = {s: i for i, s in enumerate(STAGES)}
+    reached = [0] * len(STAGES)
+    durations: list[list[int]] = [[] for _s in STAGES]
+    for row in projects.values_list("stage", *(f"{s}_on" for s in STAGES)):
+        stage, dates = row[0], row[1:]
+        for i in range(index[stage] + 1):
+            reached[i] += 1
+        for i, start in enumerate(dates):
+            if start is None:
+                continue
+            following = next((d for d in dates[i + 1 :] if d is not None), None)
+            if following is not None:
+                durations[i].append((following - start).days)
+    steps = []
+    for i, stage in enumerate(STAGES):
+        conversion = None
+        if i and reached[i - 1]:
+            conversion = (Decimal(reached[i] * 100) / reached[i - 1]).quantize(Decimal("0.1"))
+        median = float(statistics.median(durations[i])) if durations[i] else None
+        steps.append(FunnelStep(stage, str(Stage(stage).label), reached[i], conversion, median))
+    return steps
+
+
+@dataclass
+class TargetRow:
+    """A zone's year: each target with its actual figure, and the monthly cumulative actuals."""
+
+    zone: Zone
+    target: ZoneTarget | None
+    signed_amount: Decimal = Decimal(0)
+    started_count: int = 0
+    actual_investment: Decimal = Decimal(0)
+    big_projects: int = 0
+    monthly: dict[str, list[Any]] = field(default_factory=dict)  # metric → 12 cumulative values
+
+    def percent(self, metric: str) -> Decimal | None:
+        goal = getattr(self.target, metric, None) if self.target else None
+        if not goal:
+            return None
+        return (Decimal(getattr(self, metric)) * 100 / Decimal(goal)).quantize(Decimal("0.1"))
+
+
+def _cumulative(by_month: dict[int, Any]) -> list[Any]:
+    total, out = 0, []
+    for month in range(1, 13):
+        total += by_month.get(month, 0) or 0
+        out.append(total)
+    return out
+
+
+def targets(*, person: Person, year: int) -> list[TargetRow]:
+    """Every zone's progress against its targets for `year` (a fixed number of grouped queries)."""
+    projects = Project.objects.visible_to(person)
+    zones = list(Zone.objects.visible_to(person).filter(is_active=True))
+    goals = {t.zone_id: t for t in ZoneTarget.objects.filter(year=year)}
+    rows = {z.pk: TargetRow(zone=z, target=goals.get(z.pk)) for z in zones}
+
+    signed = projects.filter(signed_on__year=year)
+    for r in (
+        signed.annotate(m=ExtractMonth("signed_on"))
+        .order_by()
+        .values("zone_id", "m")
+        .annotate(
+            amount=Sum("contracted_amount"), big=Count("pk", filter=Q(contracted_amount__gte=BIG_PROJECT))
+        )
+    ):
+        row = rows.get(r["zone_id"])
+        if row:
+            row.monthly.setdefault("signed_amount", {})[r["m"]] = r["amount"] or Decimal(0)  # type: ignore[index]
+            row.monthly.setdefault("big_projects", {})[r["m"]] = r["big"]  # type: ignore[index]
+    for r in (
+        projects.filter(started_on__year=year)
+        .annotate(m=ExtractMonth("started_on"))
+        .order_by()
+        .values("zone_id", "m")
+        .annotate(n=Count("pk"))
+    ):
+        row = rows.get(r["zone_id"])
+        if row:
+            row.monthly.setdefault("started_count", {})[r["m"]] = r["n"]  # type: ignore[index]
+    invested = MonthlyInvestment.objects.filter(project__in=projects, month__year=year)
+    for r in (
+        invested.annotate(m=ExtractMonth("month"))
+        .order_by()
+        .values("project__zone_id", "m")
+        .annotate(amount=Sum("amount"))
+    ):
+        row = rows.get(r["project__zone_id"])
+        if row:
+            row.monthly.setdefault("actual_investment", {})[r["m"]] = r["amount"]  # type: ignore[index]
+    for row in rows.values():
+        for metric in ("signed_amount", "started_count", "actual_investment", "big_projects"):
+            series = _cumulative(row.monthly.get(metric, {}))  # type: ignore[arg-type]
+            row.monthly[metric] = series
+            setattr(row, metric, series[-1])
+    return list(rows.values())
+
+
+def target_drilldown(*, person: Person, zone: Zone, year: int, metric: str) -> ProjectQuerySet:
+    """The projects behind one target figure."""
+    projects = Project.objects.visible_to(person).filter(zone=zone).select_related("owner", "unit")
+    return {
+        "signed_amount": projects.filter(signed_on__year=year),
+        "big_projects": projects.filter(signed_on__year=year, contracted_amount__gte=BIG_PROJECT),
+        "started_count": projects.filter(started_on__year=year),
+        "actual_investment": projects.filter(investments__month__year=year).distinct(),
+    }[metric]

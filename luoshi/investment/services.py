@@ -1,0 +1,441 @@
+"""The only write path of investment: projects, pipeline moves with evidence, follow-ups, targets."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from luoshi.core.audit import audit_record, snapshot
+from luoshi.core.numbering import next_code
+from luoshi.core.uploads import sha256_of, validate_upload
+from luoshi.core.versioning import update_versioned
+from luoshi.notify.services import notification_post
+from luoshi.org.models import Person, Role, Unit, Zone
+
+from .access import access_add_project, access_edit_project, access_set_targets
+from .models import (
+    STAGES,
+    DocumentKind,
+    FollowUp,
+    MonthlyInvestment,
+    Project,
+    ProjectDocument,
+    Stage,
+    StageMove,
+    StaleAlert,
+    ZoneTarget,
+)
+
+# What each stage must be backed by (issue: the agreement for signed, the business licence and its
+# USCC for registered, the construction permit or photos for started).
+REQUIRED_EVIDENCE: dict[str, set[str]] = {
+    Stage.SIGNED: {DocumentKind.AGREEMENT},
+    Stage.REGISTERED: {DocumentKind.LICENCE},
+    Stage.STARTED: {DocumentKind.PERMIT, DocumentKind.PHOTO},
+}
+PROJECT_FIELDS = {
+    "name",
+    "investor",
+    "origin",
+    "industry",
+    "zone",
+    "unit",
+    "owner",
+    "leader",
+    "source",
+    "planned_investment",
+    "expected_output",
+    "expected_jobs",
+    "description",
+}
+
+
+def _validate(project: Project) -> None:
+    project.full_clean(exclude=["code"])
+    errors: dict[str, str] = {}
+    if project.planned_investment is not None and project.planned_investment <= 0:
+        errors["planned_investment"] = _("The planned investment must be more than zero.")
+    if project.leader_id and not project.leader.positions.filter(role=Role.LEADER).exists():  # type: ignore[union-attr]
+        errors["leader"] = _("The leader in charge must hold a leader's post.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def project_create(
+    *,
+    actor: Person,
+    name: str,
+    investor: str,
+    origin: str,
+    industry: str,
+    zone: Zone,
+    planned_investment: Decimal,
+    owner: Person | None = None,
+    unit: Unit | None = None,
+    lead_on: datetime.date | None = None,
+    **fields: Any,
+) -> Project:
+    """Record a lead. The actor answers for it unless another person responsible is named."""
+    access_add_project(actor)
+    if set(fields) - PROJECT_FIELDS:
+        raise TypeError(f"project fields: {sorted(set(fields) - PROJECT_FIELDS)}")
+    owner = owner or actor
+    if unit is None:
+        post = owner.positions.exclude(unit=None).select_related("unit").first()
+        unit = post.unit if post else None
+    if unit is None:
+        raise ValidationError({"unit": _("Choose the unit responsible for the project.")})
+    project = Project(
+        name=name.strip(),
+        investor=investor.strip(),
+        origin=origin.strip(),
+        industry=industry.strip(),
+        zone=zone,
+        planned_investment=planned_investment,
+        owner=owner,
+        unit=unit,
+        lead_on=lead_on or timezone.localdate(),
+        **fields,
+    )
+    _validate(project)
+    project.code = next_code(f"ZS-{timezone.localdate().year}", 4)
+    project.save()
+    audit_record(actor=actor, obj=project, action="create")
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *, actor: Person, project: Project, expected_version: int | None, changes: dict[str, Any]
+) -> Project:
+    """Edit a project's facts (not its stage: that is a move)."""
+    access_edit_project(actor, project)
+    if set(changes) - PROJECT_FIELDS:
+        raise TypeError(f"project fields: {sorted(set(changes) - PROJECT_FIELDS)}")
+    before = snapshot(project)
+    for name, value in changes.items():
+        setattr(project, name, value)
+    _validate(project)
+    update_versioned(project, expected_version=expected_version, changes=changes)
+    audit_record(actor=actor, obj=project, action="update", before=before)
+    return project
+
+
+def _store_documents(
+    project: Project, actor: Person, move: StageMove | None, documents: Sequence[tuple[str, UploadedFile]]
+) -> list[ProjectDocument]:
+    types = [validate_upload(upload) for _kind, upload in documents]
+    return [
+        ProjectDocument.objects.create(
+            project=project,
+            move=move,
+            kind=kind,
+            file=upload,
+            original_name=(upload.name or "")[:200],
+            file_type=file_type,
+            size=upload.size or 0,
+            sha256=sha256_of(upload),
+            uploaded_by=actor,
+        )
+        for (kind, upload), file_type in zip(documents, types, strict=True)
+    ]
+
+
+def _link_enterprise(actor: Person, project: Project, uscc: str, enterprise_name: str) -> Any:
+    """Registration continues the enterprise's life cycle in the service desk: link or create it."""
+    from luoshi.service.models import Enterprise
+    from luoshi.service.models import Stage as LifeCycle
+    from luoshi.service.uscc import validate_uscc
+
+    try:
+        code = validate_uscc(uscc)
+    except ValidationError as exc:
+        raise ValidationError({"uscc": exc.messages}) from None
+    enterprise = Enterprise.objects.filter(uscc=code).first()
+    if enterprise is None:
+        name = (enterprise_name or project.investor).strip()
+        if Enterprise.objects.filter(name=name).exists():
+            raise ValidationError(
+                {
+                    "enterprise_name": _(
+                        "An enterprise named %(name)s is already registered with another code."
+                    )
+                    % {"name": name}
+                }
+            )
+        enterprise = Enterprise.objects.create(
+            name=name, uscc=code, zone=project.zone, industry=project.industry, stage=LifeCycle.BUILDING
+        )
+        audit_record(
+            actor=actor,
+            obj=enterprise,
+            action="create_from_project",
+            after={**snapshot(enterprise), "project": project.pk},
+        )
+    return enterprise
+
+
+@transaction.atomic
+def project_move(
+    *,
+    actor: Person,
+    project: Project,
+    expected_version: int | None,
+    to_stage: str,
+    moved_on: datetime.date | None = None,
+    reason: str = "",
+    documents: Sequence[tuple[str, UploadedFile]] = (),
+    contracted_amount: Decimal | None = None,
+    uscc: str = "",
+    enterprise_name: str = "",
+) -> Project:
+    """Move a project forward along the pipeline, with the date and the evidence the stage needs.
+
+    Skipping a stage needs a reason. Signing needs the agreement and the contracted amount;
+    registration the business licence and the USCC (which links or creates the enterprise);
+    the start of construction the permit or site photos.
+    """
+    access_edit_project(actor, project)
+    if project.lost_on:
+        raise ValidationError(_("The project is marked lost. Revive it first."))
+    if to_stage not in STAGES:
+        raise ValidationError({"to_stage": _("Unknown stage.")})
+    here, there = STAGES.index(project.stage), STAGES.index(to_stage)
+    if there <= here:
+        raise ValidationError(
+            {
+                "to_stage": _("A project only moves forward; it is already “%(stage)s”.")
+                % {"stage": project.get_stage_display()}
+            }
+        )
+    reason = reason.strip()
+    errors: dict[str, Any] = {}
+    if there > here + 1 and not reason:
+        skipped = "、".join(str(Stage(s).label) for s in STAGES[here + 1 : there])
+        errors["reason"] = _("Moving straight to “%(to)s” skips %(skipped)s: give the reason.") % {
+            "to": Stage(to_stage).label,
+            "skipped": skipped,
+        }
+    moved_on = moved_on or timezone.localdate()
+    if moved_on > timezone.localdate():
+        errors["moved_on"] = _("The date cannot be in the future.")
+    previous = project.reached_on(project.stage)
+    if previous and moved_on < previous:  # type: ignore[operator]
+        errors["moved_on"] = _("The date is before the project reached its current stage (%(date)s).") % {
+            "date": previous
+        }
+    needed = REQUIRED_EVIDENCE.get(to_stage)
+    if needed and not needed & {kind for kind, _f in documents}:
+        errors["documents"] = _("Attach the evidence: %(kinds)s.") % {
+            "kinds": _(" or ").join(str(DocumentKind(k).label) for k in sorted(needed))
+        }
+    changes: dict[str, Any] = {"stage": to_stage, f"{to_stage}_on": moved_on}
+    if to_stage == Stage.SIGNED or (there > STAGES.index(Stage.SIGNED) and project.contracted_amount is None):
+        if contracted_amount is None or contracted_amount <= 0:
+            errors["contracted_amount"] = _("Give the contracted amount (10k yuan).")
+        else:
+            changes["contracted_amount"] = contracted_amount
+    if errors:
+        raise ValidationError(errors)
+    if there >= STAGES.index(Stage.REGISTERED) and project.enterprise_id is None:
+        if not uscc.strip():
+            raise ValidationError({"uscc": _("Give the unified social credit code on the business licence.")})
+        changes["enterprise"] = _link_enterprise(actor, project, uscc, enterprise_name)
+    before = snapshot(project)
+    move = StageMove.objects.create(
+        project=project,
+        from_stage=project.stage,
+        to_stage=to_stage,
+        moved_on=moved_on,
+        reason=reason,
+        by=actor,
+    )
+    names = [d.original_name for d in _store_documents(project, actor, move, documents)]
+    update_versioned(project, expected_version=expected_version, changes=changes)
+    audit_record(
+        actor=actor,
+        obj=project,
+        action="move",
+        before=before,
+        after={**snapshot(project), "reason": reason, "documents": names},
+    )
+    return project
+
+
+@transaction.atomic
+def project_mark_lost(
+    *,
+    actor: Person,
+    project: Project,
+    expected_version: int | None,
+    reason: str,
+    lost_on: datetime.date | None = None,
+) -> Project:
+    """Record that a project was lost, and why. It can be revived later."""
+    access_edit_project(actor, project)
+    if project.lost_on:
+        raise ValidationError(_("The project is already marked lost."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason the project was lost.")})
+    lost_on = lost_on or timezone.localdate()
+    StageMove.objects.create(
+        project=project,
+        from_stage=project.stage,
+        to_stage=project.stage,
+        kind="lost",
+        moved_on=lost_on,
+        reason=reason,
+        by=actor,
+    )
+    before = snapshot(project)
+    update_versioned(
+        project, expected_version=expected_version, changes={"lost_on": lost_on, "lost_reason": reason}
+    )
+    audit_record(actor=actor, obj=project, action="lost", before=before)
+    return project
+
+
+@transaction.atomic
+def project_revive(
+    *, actor: Person, project: Project, expected_version: int | None, reason: str = ""
+) -> Project:
+    """Bring a lost project back into the pipeline at the stage it had reached."""
+    access_edit_project(actor, project)
+    if not project.lost_on:
+        raise ValidationError(_("The project is not marked lost."))
+    StageMove.objects.create(
+        project=project,
+        from_stage=project.stage,
+        to_stage=project.stage,
+        kind="revive",
+        moved_on=timezone.localdate(),
+        reason=reason.strip(),
+        by=actor,
+    )
+    before = snapshot(project)
+    update_versioned(project, expected_version=expected_version, changes={"lost_on": None, "lost_reason": ""})
+    audit_record(actor=actor, obj=project, action="revive", before=before)
+    return project
+
+
+@transaction.atomic
+def follow_up_add(
+    *,
+    actor: Person,
+    project: Project,
+    date: datetime.date,
+    form: str,
+    people_met: str,
+    outcome: str,
+    next_step: str = "",
+) -> FollowUp:
+    """Log a contact with the investor."""
+    access_edit_project(actor, project)
+    follow_up = FollowUp(
+        project=project,
+        date=date,
+        form=form,
+        people_met=people_met.strip(),
+        outcome=outcome.strip(),
+        next_step=next_step.strip(),
+        author=actor,
+    )
+    follow_up.full_clean()
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("The date cannot be in the future.")})
+    follow_up.save()
+    audit_record(actor=actor, obj=follow_up, action="create")
+    return follow_up
+
+
+@transaction.atomic
+def investment_record(
+    *, actor: Person, project: Project, month: datetime.date, amount: Decimal
+) -> MonthlyInvestment:
+    """Record (or correct) the amount actually invested in a month by a started or operating project."""
+    access_edit_project(actor, project)
+    if project.stage not in (Stage.STARTED, Stage.OPERATING):
+        raise ValidationError(_("Actual investment is recorded once construction has started."))
+    month = month.replace(day=1)
+    if amount < 0:
+        raise ValidationError({"amount": _("The amount cannot be negative.")})
+    if project.started_on and month < project.started_on.replace(day=1):
+        raise ValidationError({"month": _("The month is before construction started.")})
+    row = MonthlyInvestment.objects.filter(project=project, month=month).first()
+    before = snapshot(row) if row else None
+    row, _created = MonthlyInvestment.objects.update_or_create(
+        project=project, month=month, defaults={"amount": amount}
+    )
+    audit_record(actor=actor, obj=row, action="update" if before else "create", before=before)
+    return row
+
+
+@transaction.atomic
+def target_set(
+    *,
+    actor: Person,
+    zone: Zone,
+    year: int,
+    signed_amount: Decimal,
+    started_count: int,
+    actual_investment: Decimal,
+    big_projects: int,
+) -> ZoneTarget:
+    """Set (or change) a zone's investment targets for a year."""
+    access_set_targets(actor)
+    values = {
+        "signed_amount": signed_amount,
+        "started_count": started_count,
+        "actual_investment": actual_investment,
+        "big_projects": big_projects,
+    }
+    if any(v is None or v < 0 for v in values.values()):
+        raise ValidationError(_("Targets cannot be negative."))
+    target = ZoneTarget.objects.filter(zone=zone, year=year).first()
+    before = snapshot(target) if target else None
+    if target is None:
+        target = ZoneTarget.objects.create(zone=zone, year=year, **values)
+    else:
+        update_versioned(target, expected_version=None, changes=values)
+    audit_record(actor=actor, obj=target, action="update" if before else "create", before=before)
+    return target
+
+
+def stale_sweep(*, today: datetime.date | None = None) -> int:
+    """Tell the person responsible about each project that has gone red-stale (once per quiet spell)."""
+    from .stale import annotate_stale
+
+    today = today or timezone.localdate()
+    red = annotate_stale(Project.objects.all(), today).filter(stale="red").select_related("owner")
+    sent = 0
+    for project in red.iterator(chunk_size=2000):
+        with transaction.atomic():
+            _row, created = StaleAlert.objects.get_or_create(
+                project=project, quiet_since=project.quiet_since, defaults={"sent_at": timezone.now()}
+            )
+            if not created:
+                continue
+            people = [project.owner]
+            url = reverse("investment:project_detail", args=[project.pk])
+            title = _("No follow-up since %(date)s: %(name)s") % {
+                "date": project.quiet_since,
+                "name": project.name,
+            }
+            transaction.on_commit(
+                lambda p=people, t=title, u=url, o=project: notification_post(
+                    recipients=p, kind="project_stale", title=t, url=u, obj=o
+                )
+            )
+            sent += 1
+    return sent
