@@ -24,6 +24,7 @@ from luoshi.org.api_import import router as org_import_router
 from luoshi.org.models import ApiToken, Person
 from luoshi.org.services import token_hash
 from luoshi.worklist.api import router as worklist_router
+from luoshi.worklist.api_excel import router as worklist_excel_router
 
 
 def person_for_token(key: str) -> Person | None:
@@ -142,6 +143,8 @@ api.add_router("/", core_router)
 api.add_router("/", org_router)
 api.add_router("/org", org_import_router)
 api.add_router("/notifications", notify_router)
+# The Excel routes first: /worklist/items/export must win over /worklist/items/{item_id}.
+api.add_router("/worklist", worklist_excel_router)
 api.add_router("/worklist", worklist_router)
 
 

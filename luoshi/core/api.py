@@ -127,3 +127,84 @@ def calendar_add(
     result = workcal.add_working_days(start, days)
     known = all(workcal.year_is_known(y) for y in range(min(start, result).year, max(start, result).year + 1))
     return {"start": start, "days": days, "result": result, "years_known": known}
+
+
+class JobOut(Schema):
+    """A background job: its state and progress, then its result (a file to fetch) or its error report."""
+
+    id: int
+    kind: str
+    state: str = Field(..., description="queued, running, done or failed")
+    progress: int
+    total: int
+    percent: int
+    stage: str
+    message: str
+    result: Any = Field(None, description="A summary, for jobs that produce no file")
+    result_url: str | None = Field(None, description="Where to GET the result file, once done")
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="The error report: [{sheet, row, column, message}]"
+    )
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+
+
+def _job_out(request: HttpRequest, job: Any) -> dict[str, Any]:
+    from django.urls import reverse
+
+    from .jobs import live_progress
+
+    live = live_progress(job)
+    result_url = None
+    if job.state == "done" and job.result_file:
+        result_url = request.build_absolute_uri(reverse("api:job_result", args=[job.pk]))
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "state": job.state,
+        "progress": live["progress"],
+        "total": live["total"],
+        "percent": live["percent"],
+        "stage": live["stage"] or "",
+        "message": job.message,
+        "result": job.result,
+        "result_url": result_url,
+        "errors": job.errors,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+@router.get(
+    "/jobs/{job_id}",
+    response=JobOut,
+    tags=["jobs"],
+    summary="A background job (import or export): state, progress, result URL or error report",
+    description="Poll it (once a second is plenty) until `state` is done or failed. Only its creator sees it.",
+)
+def job_get(request: HttpRequest, job_id: int) -> Any:
+    from .access import get_visible_or_404
+    from .models import Job
+
+    return _job_out(request, get_visible_or_404(Job.objects.all(), request.user, pk=job_id))  # type: ignore[arg-type]
+
+
+@router.get(
+    "/jobs/{job_id}/result",
+    response={200: None},
+    url_name="job_result",
+    tags=["jobs"],
+    summary="The result file of a finished job",
+)
+def job_result(request: HttpRequest, job_id: int) -> Any:
+    from django.http import FileResponse, Http404
+
+    from .access import get_visible_or_404
+    from .models import Job, JobState
+
+    job = get_visible_or_404(Job.objects.all(), request.user, pk=job_id)  # type: ignore[arg-type]
+    if job.state != JobState.DONE or not job.result_file:
+        raise Http404
+    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_name)

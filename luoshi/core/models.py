@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -125,3 +127,67 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series}: {self.last}"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    def visible_to(self, person: Any) -> JobQuerySet:
+        """A job is its creator's alone: anyone else gets 404."""
+        if not getattr(person, "is_authenticated", False):
+            return self.none()
+        return self.filter(created_by=person)
+
+
+def job_file_path(instance: Job, filename: str) -> str:
+    return f"jobs/{instance.created_at:%Y/%m}/{instance.pk}/{filename}"
+
+
+class Job(models.Model):
+    """A long import or export run in the background, with its progress and its outcome.
+
+    Jobs are bookkeeping, not domain records: they carry no version and no audit rows of their
+    own. The services a job calls audit what it changes.
+    """
+
+    kind = models.CharField(_("kind"), max_length=50)
+    state = models.CharField(_("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    progress = models.PositiveIntegerField(_("progress"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    # What the job was asked to do (a query string, flags) and the language to answer in.
+    params = models.JSONField(default=dict, blank=True)
+    input_file = models.FileField(upload_to=job_file_path, blank=True, max_length=255)
+    input_name = models.CharField(max_length=200, blank=True)
+    result_file = models.FileField(_("result file"), upload_to=job_file_path, blank=True, max_length=255)
+    result_name = models.CharField(max_length=200, blank=True)
+    # A summary for jobs that produce no file (e.g. how many items an import created).
+    result = models.JSONField(null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    # The error report: [{"sheet", "row", "column", "message"}, ...].
+    errors = models.JSONField(_("error report"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from huey import crontab
-from huey.contrib.djhuey import HUEY, on_startup, periodic_task
+from huey.contrib.djhuey import HUEY, db_task, on_startup, periodic_task
 
 HEARTBEAT_KEY = "luoshi:heartbeat"
 
@@ -31,3 +31,11 @@ def heartbeat_age() -> float | None:
     """Seconds since the last heartbeat, or None if the consumer never beat. Raises if storage is down."""
     value = HUEY.get(HEARTBEAT_KEY, peek=True)
     return None if value is None else max(0.0, time.time() - float(value))
+
+
+@db_task(retries=3, retry_delay=2)
+def job_run_task(job_id: int, runner_path: str) -> None:
+    """Run one background job (see `luoshi.core.jobs`); thin on purpose."""
+    from .jobs import job_execute
+
+    job_execute(job_id, runner_path)

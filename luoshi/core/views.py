@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -151,3 +151,23 @@ def calendar_day_remove(request: HttpRequest, pk: int) -> HttpResponse:
     calendar_day_delete(actor=request.user, day=day)  # type: ignore[arg-type]
     messages.success(request, _("The calendar day has been removed."))
     return redirect("calendar")
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+    """A background job's progress, polled by htmx every second, then its download or error report.
+
+    Only the job's creator may see it (404 for anyone else); `?download=1` gives the result file.
+    """
+    from .access import get_visible_or_404
+    from .jobs import live_progress
+    from .models import Job, JobState
+
+    job = get_visible_or_404(Job.objects.all(), request.user, pk=pk)  # type: ignore[arg-type]
+    if request.GET.get("download"):
+        if job.state != JobState.DONE or not job.result_file:
+            raise Http404
+        return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_name)
+    context = {"job": job, "live": live_progress(job)}
+    template = "core/partials/job_progress.html" if request.htmx else "core/job.html"  # type: ignore[attr-defined]
+    return render(request, template, context)

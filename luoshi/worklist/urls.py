@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import excel_views, views
 
 app_name = "worklist"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("items/", views.item_list_view, name="item_list"),
-    path("items/export.xlsx", views.item_export, name="item_export"),
+    path("items/export.xlsx", excel_views.item_export, name="item_export"),
     path("items/add/", views.item_edit, name="item_add"),
     path("items/<int:pk>/", views.item_detail, name="item_detail"),
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
@@ -24,6 +24,6 @@ urlpatterns = [
     path("directives/add/", views.directive_edit, name="directive_add"),
     path("directives/<int:pk>/", views.directive_detail, name="directive_detail"),
     path("directives/<int:pk>/edit/", views.directive_edit, name="directive_edit"),
-    path("import/", views.item_import, name="import"),
-    path("import/template.xlsx", views.item_import_template, name="import_template"),
+    path("import/", excel_views.item_import, name="import"),
+    path("import/template.xlsx", excel_views.item_import_template, name="import_template"),
 ]

@@ -1,0 +1,1185 @@
+"""Excel in and out for the implementation list: the New Area's project list (工程项目清单).
+
+Import
+    The sheet looks as such lists really do: a merged title row (or two) above the header,
+    Chinese column titles in one of their usual spellings (see `COLUMNS`), dates as Excel dates
+    or as text (2026年12月31日, 2026-12-31, 2026/12/31, 2026.12.31, 2026年12月底), supporting units
+    separated by 、，,;； or new lines, and blank or section rows in between or at the end.
+
+    All or nothing: every row is checked first and every problem is reported with its row (as
+    Excel numbers it), its column (as the file titles it) and the reason; an unknown unit, leader,
+    zone or directive comes with the closest known names. Only if there is no problem are the
+    items created, as drafts, through `services.item_create` (and published to their lead unit
+    through `services.item_publish` when asked), all in one transaction: a refusal from a service
+    rolls the whole file back and is reported against its row.
+
+    责任人 (owner): the owner is named by the lead unit's head when the unit claims the item, so
+    the import does not set it. A name given in the sheet is kept as a line of the item's
+    description, as a hint for the unit head.
+
+Export
+    `export_items(queryset)` writes the same columns plus the item's code, state, light and
+    latest progress, in openpyxl's write-only mode. The latest reports come in the same single
+    query as the items, and the supporting units in one more: the query count does not grow with
+    the rows.
+
+Both run as background jobs (`run_import_job`, `run_export_job`) so that the page can show their
+progress; `import_items` and `export_items` are the plain functions a benchmark can time.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import difflib
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from luoshi.core.errors import Conflict
+from luoshi.core.jobs import JobOutcome, Progress, job_runner
+from luoshi.core.models import Job
+from luoshi.core.uploads import MB, validate_upload
+from luoshi.org.importing import ImportRejected, RowError
+from luoshi.org.models import Person, Role, Unit, Zone
+
+from . import services
+from .access import access_supervise
+from .filters import item_filters_from_query
+from .lights import Light
+from .models import Category, Directive, Item, ItemQuerySet, ItemState, ProgressReport, ReportCycle
+from .selectors import item_list
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD_BYTES = 10 * MB
+# A 10 MB zip can unpack to gigabytes; no real project list comes near this.
+MAX_UNPACKED_BYTES = 300 * MB
+MAX_ROWS = 10_000
+HEADER_SEARCH_ROWS = 10
+SHEET_NAME = "工程项目清单"
+NOTES_SHEET_NAME = "填表说明"
+TEMPLATE_TITLE = "普湾经济区工程项目清单"
+SEPARATORS = re.compile(r"[、，,;；/\n\r]+")
+
+# The columns: a key, the title the template uses, and the other titles real sheets use.
+SEQ, TITLE, CATEGORY, DIRECTIVE, ZONE, LEAD, SUPPORT = (
+    "seq",
+    "title",
+    "category",
+    "directive",
+    "zone",
+    "lead",
+    "support",
+)
+LEADER, OWNER, TARGET, START, DEADLINE, CYCLE, NOTE = (
+    "leader",
+    "owner",
+    "target",
+    "start",
+    "deadline",
+    "cycle",
+    "note",
+)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    SEQ: ("序号", "编号序号"),
+    TITLE: ("事项名称", "工作任务", "任务名称", "项目名称", "工作事项", "重点任务", "清单事项", "事项"),
+    CATEGORY: ("类别", "事项类别", "类型", "项目类别"),
+    DIRECTIVE: ("所属部署", "部署", "决策部署", "来源部署", "工作部署"),
+    ZONE: ("所属片区", "片区", "所在片区"),
+    LEAD: ("牵头单位", "责任单位", "主责单位", "牵头部门", "责任部门"),
+    SUPPORT: ("配合单位", "协办单位", "配合部门", "参与单位", "协同单位"),
+    LEADER: ("责任领导", "分管领导", "包保领导", "牵头领导"),
+    OWNER: ("责任人", "具体责任人", "经办人"),
+    TARGET: ("目标成果", "工作目标", "目标任务", "预期成果", "目标", "完成标准"),
+    START: ("开始时间", "开始日期", "启动时间"),
+    DEADLINE: ("完成时限", "完成时间", "截止时间", "完成期限", "时间节点", "完成日期"),
+    CYCLE: ("报告周期", "汇报周期", "调度周期"),
+    NOTE: ("备注", "工作内容", "具体内容", "事项说明"),
+}
+REQUIRED = (TITLE, LEAD, TARGET, DEADLINE)
+TEMPLATE_COLUMNS: tuple[str, ...] = (
+    SEQ,
+    TITLE,
+    CATEGORY,
+    DIRECTIVE,
+    ZONE,
+    LEAD,
+    SUPPORT,
+    LEADER,
+    OWNER,
+    TARGET,
+    START,
+    DEADLINE,
+    CYCLE,
+    NOTE,
+)
+_HEADER_KEYS = {_t: key for key, titles in COLUMNS.items() for _t in titles}
+
+# Which column a service's refusal of a field belongs to.
+FIELD_COLUMNS = {
+    "title": TITLE,
+    "category": CATEGORY,
+    "directive": DIRECTIVE,
+    "zone": ZONE,
+    "lead_unit": LEAD,
+    "support_units": SUPPORT,
+    "leader": LEADER,
+    "target_text": TARGET,
+    "target_metric": TARGET,
+    "start_date": START,
+    "deadline": DEADLINE,
+    "report_cycle": CYCLE,
+    "description": NOTE,
+}
+
+# Words people write for the report cycle, besides the choices' own labels.
+CYCLE_WORDS = {
+    "周": ReportCycle.WEEKLY,
+    "每周": ReportCycle.WEEKLY,
+    "周报": ReportCycle.WEEKLY,
+    "一周": ReportCycle.WEEKLY,
+    "双周": ReportCycle.FORTNIGHTLY,
+    "两周": ReportCycle.FORTNIGHTLY,
+    "半月": ReportCycle.FORTNIGHTLY,
+    "月": ReportCycle.MONTHLY,
+    "每月": ReportCycle.MONTHLY,
+    "月报": ReportCycle.MONTHLY,
+}
+
+
+# Reading the file --------------------------------------------------------------------------------
+
+
+def _file_error(message: str) -> ImportRejected:
+    return ImportRejected([RowError(sheet="", row=None, column="", message=message)])
+
+
+def check_workbook_bytes(data: bytes, filename: str = "") -> None:
+    """Refuse anything that is not an .xlsx workbook of at most 10 MB (decided by content)."""
+    upload = SimpleUploadedFile(filename or "import.xlsx", data)
+    try:
+        validate_upload(upload, allowed=("xlsx",), max_bytes=MAX_UPLOAD_BYTES)
+    except ValidationError as exc:
+        raise _file_error(" ".join(exc.messages)) from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _file_error(
+            _("The workbook could not be read. Open it in Excel or WPS, save it again and retry.")
+        ) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _file_error(_("The workbook is too large once unpacked. Split it into smaller files."))
+
+
+def _text(value: Any) -> str:
+    """A cell as the text a person typed: numbers without a spurious ".0", full-width folded."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.strftime("%Y-%m-%d")
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _header(value: Any) -> str:
+    # Templates mark required columns with a star or a note in brackets: 完成时限（必填）.
+    text = re.sub(r"[(（【\[].*?[)）】\]]", "", _text(value))
+    return re.sub(r"[\s*＊:：]", "", text)
+
+
+@dataclass
+class _Row:
+    """One data row: its number as Excel shows it, its raw cells by column key."""
+
+    number: int
+    cells: dict[str, Any]
+    sheet: str
+    titles: dict[str, str]  # column key → the title the file uses
+
+    def raw(self, key: str) -> Any:
+        return self.cells.get(key)
+
+    def get(self, key: str) -> str:
+        return _text(self.cells.get(key))
+
+    def error(self, key: str, message: str) -> RowError:
+        return RowError(sheet=self.sheet, row=self.number, column=self.titles.get(key, key), message=message)
+
+
+def _find_header(rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]] | None:
+    """The header row (1-based) and each known column's position: the row with most known titles."""
+    best: tuple[int, dict[str, int]] | None = None
+    for number, values in enumerate(rows, start=1):
+        positions: dict[str, int] = {}
+        for index, value in enumerate(values):
+            key = _HEADER_KEYS.get(_header(value))
+            if key and key not in positions:
+                positions[key] = index
+        if TITLE in positions and len(positions) >= 2 and (best is None or len(positions) > len(best[1])):
+            best = (number, positions)
+    return best
+
+
+def _read_rows(data: bytes, errors: list[RowError]) -> list[_Row]:
+    """The data rows of the first sheet that has a header row; blank and section rows skipped."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds (zip, XML, KeyError…) for a broken package
+        raise _file_error(
+            _("The workbook could not be read. Open it in Excel or WPS, save it again and retry.")
+        ) from None
+    try:
+        for sheet in book.worksheets:
+            rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+            head: list[tuple[Any, ...]] = []
+            for values in rows:
+                head.append(values)
+                if len(head) >= HEADER_SEARCH_ROWS:
+                    break
+            found = _find_header(head)
+            if found is None:
+                continue
+            return _data_rows(sheet.title, head, rows, found, errors)
+    except ImportRejected:
+        raise
+    except Exception:  # a sheet whose XML is broken
+        raise _file_error(
+            _("The workbook could not be read. Open it in Excel or WPS, save it again and retry.")
+        ) from None
+    finally:
+        book.close()
+    raise _file_error(
+        _(
+            "No header row was found in the first %(count)s rows. It must hold at least “%(title)s” and “%(lead)s”."
+        )
+        % {"count": HEADER_SEARCH_ROWS, "title": COLUMNS[TITLE][0], "lead": COLUMNS[LEAD][0]}
+    )
+
+
+def _data_rows(
+    sheet: str,
+    head: list[tuple[Any, ...]],
+    rest: Iterator[tuple[Any, ...]],
+    found: tuple[int, dict[str, int]],
+    errors: list[RowError],
+) -> list[_Row]:
+    header_number, positions = found
+    header = head[header_number - 1]
+    titles = {key: _text(header[index]) for key, index in positions.items()}
+    for index, value in enumerate(header):
+        key = _HEADER_KEYS.get(_header(value))
+        if key and positions.get(key) != index:
+            errors.append(
+                RowError(sheet, header_number, _text(value), _("This column appears more than once."))
+            )
+    missing = [key for key in REQUIRED if key not in positions]
+    for key in missing:
+        errors.append(RowError(sheet, header_number, COLUMNS[key][0], _("This required column is missing.")))
+    if missing:
+        return []
+    result: list[_Row] = []
+
+    def all_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+        yield from enumerate(head[header_number:], start=header_number + 1)
+        yield from enumerate(rest, start=len(head) + 1)
+
+    for number, values in all_rows():
+        cells = {key: values[index] if index < len(values) else None for key, index in positions.items()}
+        filled = [key for key, value in cells.items() if _text(value)]
+        # Blank rows, and section rows such as "一、招商引资" or a footnote in the 序号 column.
+        if not filled or filled == [SEQ]:
+            continue
+        if len(result) >= MAX_ROWS:
+            errors.append(
+                RowError(
+                    sheet,
+                    number,
+                    "",
+                    _("A sheet may hold at most %(count)s rows. Split the file.") % {"count": MAX_ROWS},
+                )
+            )
+            break
+        result.append(_Row(number=number, cells=cells, sheet=sheet, titles=titles))
+    if not result and not errors:
+        raise _file_error(_("The workbook has no rows to import."))
+    return result
+
+
+# Values ------------------------------------------------------------------------------------------
+
+_FULL_DATE = re.compile(r"^(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*(?:月)?\s*(?:底|末|份)?$")
+_YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:底|末)?$")
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    """A date from an Excel date, an Excel serial number or the ways people write one.
+
+    2026年12月31日, 2026-12-31, 2026/12/31, 2026.12.31 and 20261231 name a day; 2026年12月 and
+    2026年12月底 the last day of the month; 2026年底 the last day of the year. None if it is none.
+    """
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Serial numbers between 1954 and 2119: anything else is not meant as a date.
+        if 20_000 <= value <= 80_000:
+            return from_excel(value).date()  # type: ignore[no-any-return]
+        return None
+    text = _text(value).split(" ")[0].split("T")[0]
+    try:
+        for pattern in (_FULL_DATE, _COMPACT_DATE):
+            match = pattern.match(text)
+            if match:
+                year, month, day = (int(g) for g in match.groups())
+                return datetime.date(year, month, day)
+        match = _MONTH.match(text)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            return datetime.date(year, month, calendar.monthrange(year, month)[1])
+        match = _YEAR_END.match(text)
+        if match:
+            return datetime.date(int(match.group(1)), 12, 31)
+    except ValueError:  # 2026-02-30, month 13
+        return None
+    return None
+
+
+def _strip_brackets(text: str) -> str:
+    return re.sub(r"[(（].*?[)）]", "", text).strip()
+
+
+def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """The known names closest to `name`: those containing it (or contained in it) first."""
+    names = list(dict.fromkeys(candidates))
+    contained = [c for c in names if name and (name in c or c in name)]
+    contained.sort(key=lambda c: abs(len(c) - len(name)))
+    close = difflib.get_close_matches(name, names, n=n, cutoff=0.5)
+    return list(dict.fromkeys([*contained, *close]))[:n]
+
+
+def _choices(labels: Iterable[str]) -> str:
+    return "、".join(labels)
+
+
+def _labels_of(choices: Any) -> dict[str, Any]:
+    """Every way a choice can be written: its value and its label in English and in Chinese."""
+    words: dict[str, Any] = {}
+    for value, label in choices.choices:
+        words[str(value).lower()] = value
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                words[str(label).lower()] = value
+    return words
+
+
+# Validation --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """One valid row, ready for `item_create`."""
+
+    row: _Row
+    title: str
+    deadline: datetime.date
+    directive: Directive | None
+    support_units: list[Unit]
+    fields: dict[str, Any]
+
+
+class _Lookups:
+    """The names the rows refer to, loaded once for the whole file."""
+
+    def __init__(self, rows: list[_Row]) -> None:
+        self.units: dict[str, Unit] = {}
+        for unit in Unit.objects.all():
+            self.units.setdefault(unit.name, unit)
+        for unit in Unit.objects.exclude(short_name=""):
+            self.units.setdefault(unit.short_name, unit)
+        self.active_unit_names = [u.name for u in self.units.values() if u.is_active]
+        self.zones = {z.name: z for z in Zone.objects.filter(is_active=True)}
+        self.leaders: dict[str, list[Person]] = {}
+        for person in Person.objects.filter(positions__role=Role.LEADER, is_active=True).distinct():
+            self.leaders.setdefault(person.name, []).append(person)
+        titles = {r.get(DIRECTIVE) for r in rows if r.get(DIRECTIVE)}
+        self.directives: dict[str, list[Directive]] = {}
+        for directive in Directive.objects.filter(title__in=titles):
+            self.directives.setdefault(directive.title, []).append(directive)
+        self.directive_titles: list[str] | None = None
+        item_titles = {r.get(TITLE) for r in rows if r.get(TITLE)}
+        self.existing = {
+            (title, lead, deadline): code
+            for title, lead, deadline, code in Item.objects.filter(title__in=item_titles)
+            .exclude(state=ItemState.CANCELLED)
+            .values_list("title", "lead_unit_id", "deadline", "code")
+        }
+        self.categories = _labels_of(Category)
+        self.cycles = {**_labels_of(ReportCycle), **CYCLE_WORDS}
+        self._suggestions: dict[tuple[str, str], list[str]] = {}
+
+    def suggestions(self, kind: str, name: str, candidates: Callable[[], Iterable[str]]) -> list[str]:
+        key = (kind, name)
+        if key not in self._suggestions:
+            self._suggestions[key] = suggest(name, candidates())
+        return self._suggestions[key]
+
+    def all_directive_titles(self) -> list[str]:
+        if self.directive_titles is None:
+            self.directive_titles = list(Directive.objects.values_list("title", flat=True)[:5000])
+        return self.directive_titles
+
+
+def _unknown_unit(row: _Row, key: str, name: str, lookups: _Lookups) -> RowError:
+    close = lookups.suggestions("unit", name, lambda: lookups.active_unit_names)
+    if close:
+        return row.error(
+            key,
+            _("Unknown unit “%(name)s”. Did you mean: %(choices)s?")
+            % {"name": name, "choices": _choices(close)},
+        )
+    return row.error(key, _("Unknown unit “%(name)s”.") % {"name": name})
+
+
+def _unit(row: _Row, key: str, name: str, lookups: _Lookups, errors: list[RowError]) -> Unit | None:
+    unit = lookups.units.get(name)
+    if unit is None:
+        errors.append(_unknown_unit(row, key, name, lookups))
+        return None
+    if not unit.is_active:
+        errors.append(row.error(key, _("Unit “%(name)s” has been deactivated.") % {"name": name}))
+        return None
+    return unit
+
+
+def _leader(row: _Row, text: str, lookups: _Lookups, errors: list[RowError]) -> Person | None:
+    names = [n for n in (_strip_brackets(p) for p in SEPARATORS.split(text)) if n]
+    if len(names) > 1:
+        errors.append(row.error(LEADER, _("Name one leader in charge only.")))
+        return None
+    name = names[0] if names else text
+    people = lookups.leaders.get(name, [])
+    if len(people) == 1:
+        return people[0]
+    if people:
+        errors.append(
+            row.error(
+                LEADER,
+                _("Several leaders are called “%(name)s”; the import cannot tell which one is meant.")
+                % {"name": name},
+            )
+        )
+        return None
+    if Person.objects.filter(name=name, is_active=True).exists():
+        errors.append(
+            row.error(
+                LEADER,
+                _("“%(name)s” holds no leader's post, so cannot be the leader in charge.") % {"name": name},
+            )
+        )
+        return None
+    close = lookups.suggestions("leader", name, lambda: lookups.leaders)
+    if close:
+        message = _("Unknown leader in charge “%(name)s”. Did you mean: %(choices)s?") % {
+            "name": name,
+            "choices": _choices(close),
+        }
+    else:
+        message = _("Unknown leader in charge “%(name)s”.") % {"name": name}
+    errors.append(row.error(LEADER, message))
+    return None
+
+
+def _zone(row: _Row, name: str, lookups: _Lookups, errors: list[RowError]) -> Zone | None:
+    zone = lookups.zones.get(name)
+    if zone is None:
+        matches = [z for n, z in lookups.zones.items() if name in n]
+        if len(matches) == 1:  # 湾北 for 湾北核心区
+            return matches[0]
+        close = lookups.suggestions("zone", name, lambda: lookups.zones)
+        if close:
+            message = _("Unknown zone “%(name)s”. Did you mean: %(choices)s?") % {
+                "name": name,
+                "choices": _choices(close),
+            }
+        else:
+            message = _("Unknown zone “%(name)s”. Use one of: %(choices)s.") % {
+                "name": name,
+                "choices": _choices(lookups.zones),
+            }
+        errors.append(row.error(ZONE, message))
+    return zone
+
+
+def _directive(row: _Row, title: str, lookups: _Lookups, errors: list[RowError]) -> Directive | None:
+    found = lookups.directives.get(title, [])
+    if len(found) == 1:
+        return found[0]
+    if found:
+        errors.append(
+            row.error(
+                DIRECTIVE,
+                _("Several directives are titled “%(name)s”; the import cannot tell which one is meant.")
+                % {"name": title},
+            )
+        )
+        return None
+    close = lookups.suggestions("directive", title, lookups.all_directive_titles)
+    if close:
+        message = _("Unknown directive “%(name)s”. Did you mean: %(choices)s?") % {
+            "name": title,
+            "choices": _choices(close),
+        }
+    else:
+        message = _("Unknown directive “%(name)s”. Enter the directive first, or leave the cell empty.") % {
+            "name": title
+        }
+    errors.append(row.error(DIRECTIVE, message))
+    return None
+
+
+def _date_cell(row: _Row, key: str, errors: list[RowError], required: bool) -> datetime.date | None:
+    raw = row.raw(key)
+    if not _text(raw):
+        if required:
+            errors.append(row.error(key, _("This cell is required.")))
+        return None
+    value = parse_date(raw)
+    if value is None:
+        errors.append(
+            row.error(
+                key,
+                _("“%(value)s” is not a date. Write it like 2026-12-31 or 2026年12月31日.")
+                % {"value": _text(raw)},
+            )
+        )
+    return value
+
+
+def _length(row: _Row, key: str, value: str, limit: int, errors: list[RowError]) -> None:
+    if len(value) > limit:
+        errors.append(row.error(key, _("This text is longer than %(max)s characters.") % {"max": limit}))
+
+
+def _validate_row(
+    row: _Row, lookups: _Lookups, first_row: dict[str, int], errors: list[RowError]
+) -> _Plan | None:
+    before = len(errors)
+    fields: dict[str, Any] = {}
+    title = row.get(TITLE)
+    if not title:
+        errors.append(row.error(TITLE, _("This cell is required.")))
+    else:
+        _length(row, TITLE, title, 200, errors)
+        if title in first_row:
+            errors.append(
+                row.error(TITLE, _("The same item is already on row %(row)s.") % {"row": first_row[title]})
+            )
+        else:
+            first_row[title] = row.number
+    lead_name = row.get(LEAD)
+    lead = None
+    if not lead_name:
+        errors.append(row.error(LEAD, _("This cell is required.")))
+    else:
+        lead = _unit(row, LEAD, lead_name, lookups, errors)
+    fields["lead_unit"] = lead
+    support: list[Unit] = []
+    for name in (n.strip() for n in SEPARATORS.split(row.get(SUPPORT))):
+        if not name:
+            continue
+        parts = [name] if name in lookups.units or " " not in name else name.split()
+        for part in parts:
+            unit = _unit(row, SUPPORT, part, lookups, errors)
+            if unit is not None and unit != lead and unit not in support:
+                support.append(unit)
+    if row.get(LEADER):
+        fields["leader"] = _leader(row, row.get(LEADER), lookups, errors)
+    if row.get(ZONE):
+        fields["zone"] = _zone(row, row.get(ZONE), lookups, errors)
+    directive = _directive(row, row.get(DIRECTIVE), lookups, errors) if row.get(DIRECTIVE) else None
+    target = row.get(TARGET)
+    if not target:
+        errors.append(row.error(TARGET, _("This cell is required.")))
+    fields["target_text"] = target
+    deadline = _date_cell(row, DEADLINE, errors, required=True)
+    start = _date_cell(row, START, errors, required=False)
+    if start and deadline and start > deadline:
+        errors.append(row.error(START, _("The start date is after the deadline.")))
+    fields["start_date"] = start
+    category_text = row.get(CATEGORY)
+    if category_text:
+        category = lookups.categories.get(category_text.lower())
+        if category is None:
+            errors.append(
+                row.error(
+                    CATEGORY,
+                    _("Unknown category “%(value)s”. Use one of: %(choices)s.")
+                    % {"value": category_text, "choices": _choices(str(label) for label in Category.labels)},
+                )
+            )
+        fields["category"] = category
+    cycle_text = row.get(CYCLE)
+    if cycle_text:
+        cycle = lookups.cycles.get(cycle_text.lower())
+        if cycle is None:
+            errors.append(
+                row.error(
+                    CYCLE,
+                    _("Unknown report cycle “%(value)s”. Use one of: %(choices)s.")
+                    % {"value": cycle_text, "choices": _choices(str(label) for label in ReportCycle.labels)},
+                )
+            )
+        fields["report_cycle"] = cycle
+    description = row.get(NOTE)
+    owner = row.get(OWNER)
+    if owner:
+        hint = _("Owner proposed in the imported list: %(name)s") % {"name": owner}
+        description = f"{description}\n{hint}" if description else hint
+    fields["description"] = description
+    if title and lead and deadline:
+        code = lookups.existing.get((title, lead.pk, deadline))
+        if code:
+            errors.append(
+                row.error(TITLE, _("This item is already in the list as %(code)s.") % {"code": code})
+            )
+    if len(errors) != before or deadline is None:
+        return None
+    return _Plan(
+        row=row, title=title, deadline=deadline, directive=directive, support_units=support, fields=fields
+    )
+
+
+def _sorted(errors: list[RowError], titles: dict[str, str]) -> list[RowError]:
+    order = {title: i for i, title in enumerate(titles.values())}
+    return sorted(errors, key=lambda e: (e.row or 0, order.get(e.column, len(order))))
+
+
+# Importing ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What an import created: codes in row order, and whether they were published."""
+
+    codes: list[str] = field(default_factory=list)
+    published: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.codes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.count,
+            "published": self.published,
+            "first_code": self.codes[0] if self.codes else "",
+            "last_code": self.codes[-1] if self.codes else "",
+        }
+
+
+class _Stop(Exception):
+    """Raised inside the transaction to roll the whole file back after a service refused a row."""
+
+
+def _service_errors(exc: ValidationError | Conflict, row: _Row) -> list[RowError]:
+    if isinstance(exc, Conflict):
+        return [row.error("", str(exc))]
+    if hasattr(exc, "error_dict"):
+        return [
+            row.error(FIELD_COLUMNS.get(name, ""), message)
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    return [row.error("", message) for message in exc.messages]
+
+
+ProgressFn = Callable[..., None]
+
+
+def _no_progress(done: int, total: int | None = None, stage: str | None = None) -> None:
+    return None
+
+
+def import_items(
+    workbook_bytes: bytes,
+    actor: Person,
+    *,
+    publish: bool = False,
+    filename: str = "",
+    progress: ProgressFn | None = None,
+) -> ImportResult:
+    """Import a project list (工程项目清单) workbook: all rows as new items, or none.
+
+    Only the supervision office may import. Raises `ImportRejected` with every problem found
+    (row, column, reason) and writes nothing; otherwise creates the items as drafts, published
+    to their lead units when `publish` is set, in one transaction.
+    """
+    report = progress or _no_progress
+    access_supervise(actor)
+    check_workbook_bytes(workbook_bytes, filename)
+    errors: list[RowError] = []
+    report(0, 0, _("Reading the workbook"))
+    rows = _read_rows(workbook_bytes, errors)
+    titles = rows[0].titles if rows else {}
+    if errors:
+        raise ImportRejected(_sorted(errors, titles))
+    total = len(rows)
+    report(0, total, _("Checking the rows"))
+    lookups = _Lookups(rows)
+    first_row: dict[str, int] = {}
+    plans: list[_Plan] = []
+    for done, row in enumerate(rows, start=1):
+        plan = _validate_row(row, lookups, first_row, errors)
+        if plan is not None:
+            plans.append(plan)
+        if done % 200 == 0:
+            report(done)
+    if errors:
+        raise ImportRejected(_sorted(errors, titles))
+    result = ImportResult(published=publish)
+    report(0, total, _("Creating the items"))
+    try:
+        with transaction.atomic():
+            for done, plan in enumerate(plans, start=1):
+                try:
+                    item = services.item_create(
+                        actor=actor,
+                        title=plan.title,
+                        deadline=plan.deadline,
+                        directive=plan.directive,
+                        support_units=plan.support_units,
+                        **{k: v for k, v in plan.fields.items() if v is not None},
+                    )
+                    if publish:
+                        item = services.item_publish(actor=actor, item=item, expected_version=item.version)
+                except (ValidationError, Conflict) as exc:
+                    raise _Stop(_service_errors(exc, plan.row)) from exc
+                result.codes.append(item.code)
+                if done % 50 == 0:
+                    report(done)
+    except _Stop as stop:
+        raise ImportRejected(_sorted(stop.args[0], titles)) from None
+    report(total)
+    return result
+
+
+@job_runner("worklist.import")
+def run_import_job(job: Job, progress: Progress) -> JobOutcome:
+    """The background import: the uploaded workbook, by the person who uploaded it."""
+    with job.input_file.open("rb") as handle:
+        data = handle.read()
+    try:
+        result = import_items(
+            data,
+            job.created_by,
+            publish=bool(job.params.get("publish")),
+            filename=job.input_name,
+            progress=progress,
+        )
+    except ImportRejected as exc:
+        return JobOutcome(ok=False, message=exc.message, errors=[e.as_dict() for e in exc.errors])
+    if result.published:
+        message = ngettext(
+            "%(count)s item was imported and published to its lead unit for claiming.",
+            "%(count)s items were imported and published to their lead units for claiming.",
+            result.count,
+        ) % {"count": result.count}
+        state = ItemState.PUBLISHED
+    else:
+        message = ngettext(
+            "%(count)s item was imported as a draft.",
+            "%(count)s items were imported as drafts.",
+            result.count,
+        ) % {"count": result.count}
+        state = ItemState.DRAFT
+    summary = result.as_dict()
+    summary["links"] = [
+        {
+            "url": f"{reverse('worklist:item_list')}?state={state}&sort=-code",
+            "label": _("See the imported items"),
+        }
+    ]
+    return JobOutcome(ok=True, message=message, result=summary)
+
+
+# Exporting ---------------------------------------------------------------------------------------
+
+EXPORT_HEADERS = (
+    "序号",
+    "编号",
+    "事项名称",
+    "类别",
+    "所属部署",
+    "所属片区",
+    "牵头单位",
+    "配合单位",
+    "责任领导",
+    "责任人",
+    "目标成果",
+    "开始时间",
+    "完成时限",
+    "报告周期",
+    "状态",
+    "红黄绿灯",
+    "最新进展（%）",
+    "最新进展",
+    "进展日期",
+)
+EXPORT_WIDTHS = (6, 14, 36, 12, 24, 14, 20, 26, 10, 10, 36, 12, 12, 10, 12, 10, 10, 40, 12)
+LIGHT_FILLS: dict[str, str] = {
+    Light.RED.value: "F8CBAD",
+    Light.YELLOW.value: "FFE699",
+    Light.GREEN.value: "C6EFCE",
+    Light.GREY.value: "E7E6E6",
+    Light.CLOSED.value: "DDEBF7",
+}
+
+
+def _target(item: Item) -> str:
+    parts = []
+    if item.target_value is not None:
+        value = f"{item.target_value.normalize():f}"
+        parts.append(" ".join(p for p in (item.target_metric, value + item.target_unit) if p))
+    if item.target_text:
+        parts.append(item.target_text)
+    return "；".join(parts)
+
+
+def _with_latest_report(items: QuerySet[Item]) -> QuerySet[Item]:
+    """The percent, text and date of each item's latest report, in the items' own query."""
+    latest = ProgressReport.objects.filter(item=OuterRef("pk")).order_by("-reported_at", "-id")
+    return items.annotate(
+        latest_percent=Subquery(latest.values("percent")[:1]),
+        latest_done=Subquery(latest.values("done")[:1]),
+        latest_on=Subquery(latest.values("reported_on")[:1]),
+    )
+
+
+def _support_names(items: QuerySet[Item]) -> dict[int, list[str]]:
+    """The supporting units of every exported item, in one query."""
+    through = Item.support_units.through
+    ids = items.order_by().values("pk")
+    names: dict[int, list[str]] = {}
+    rows = (
+        through.objects.filter(item_id__in=ids)
+        .order_by("item_id", "unit__path")
+        .values_list("item_id", "unit__name")
+    )
+    for item_id, name in rows:
+        names.setdefault(item_id, []).append(name)
+    return names
+
+
+def export_items(
+    queryset: QuerySet[Item], *, at: datetime.datetime | None = None, progress: ProgressFn | None = None
+) -> bytes:
+    """The items as an .xlsx workbook: the import's columns plus code, state, light and latest progress.
+
+    `queryset` is usually `selectors.item_list(...)` (filtered, sorted, with `light`); a plain
+    queryset gets its lights as of `at`. Two queries whatever the number of rows.
+    """
+    report = progress or _no_progress
+    items: QuerySet[Item] = queryset
+    if "light" not in items.query.annotations:
+        items = ItemQuerySet.with_light(items, at)  # type: ignore[arg-type]
+    items = _with_latest_report(items).select_related("lead_unit", "zone", "owner", "leader", "directive")
+    support = _support_names(queryset)
+    rows = list(items)
+    total = len(rows)
+    report(0, total, _("Writing the workbook"))
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SHEET_NAME)
+    for index, width in enumerate(EXPORT_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    moment = timezone.localtime(at or timezone.now())
+    title = WriteOnlyCell(
+        sheet,
+        value=_("Implementation list, exported %(time)s") % {"time": moment.strftime("%Y-%m-%d %H:%M")},
+    )
+    title.font = Font(bold=True, size=14)
+    title.alignment = Alignment(horizontal="center")
+    sheet.append([title])
+    sheet.merged_cells.add(f"A1:{get_column_letter(len(EXPORT_HEADERS))}1")
+    header_fill = PatternFill("solid", fgColor="DCE6F1")
+    header = []
+    for text in EXPORT_HEADERS:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header.append(cell)
+    sheet.append(header)
+    sheet.freeze_panes = "C3"
+
+    fills = {light: PatternFill("solid", fgColor=color) for light, color in LIGHT_FILLS.items()}
+    light_labels = {value: str(label) for value, label in Light.choices}
+    state_labels = {value: str(label) for value, label in ItemState.choices}
+    category_labels = {value: str(label) for value, label in Category.choices}
+    cycle_labels = {value: str(label) for value, label in ReportCycle.choices}
+
+    def date_cell(value: datetime.date | None) -> Any:
+        if value is None:
+            return None
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+
+    for number, item in enumerate(rows, start=1):
+        light = getattr(item, "light", "")
+        light_cell = WriteOnlyCell(sheet, value=light_labels.get(light, light))
+        if light in fills:
+            light_cell.fill = fills[light]
+        sheet.append(
+            [
+                number,
+                item.code,
+                item.title,
+                category_labels.get(item.category, item.category),
+                item.directive.title if item.directive else None,
+                item.zone.name if item.zone else None,
+                item.lead_unit.name if item.lead_unit else None,
+                "、".join(support.get(item.pk, [])) or None,
+                item.leader.name if item.leader else None,
+                item.owner.name if item.owner else None,
+                _target(item) or None,
+                date_cell(item.start_date),
+                date_cell(item.deadline),
+                cycle_labels.get(item.report_cycle, item.report_cycle),
+                state_labels.get(item.state, item.state),
+                light_cell,
+                item.latest_percent,  # type: ignore[attr-defined]
+                item.latest_done,  # type: ignore[attr-defined]
+                date_cell(item.latest_on),  # type: ignore[attr-defined]
+            ]
+        )
+        if number % 500 == 0:
+            report(number)
+    out = io.BytesIO()
+    book.save(out)
+    report(total)
+    return out.getvalue()
+
+
+def export_filename(moment: datetime.datetime | None = None) -> str:
+    moment = timezone.localtime(moment or timezone.now())
+    return f"落实清单_{moment:%Y%m%d-%H%M}.xlsx"
+
+
+@job_runner("worklist.export")
+def run_export_job(job: Job, progress: Progress) -> JobOutcome:
+    """The background export: the list as its creator saw it, lights as of the moment they asked."""
+    person = job.created_by
+    filters = item_filters_from_query(job.params.get("query", {}), person=person)
+    items = item_list(person=person, filters=filters, at=job.created_at)
+    data = export_items(items, at=job.created_at, progress=progress)
+    count = progress.total
+    message = ngettext("%(count)s item has been exported.", "%(count)s items have been exported.", count) % {
+        "count": count
+    }
+    return JobOutcome(
+        ok=True,
+        message=message,
+        file_bytes=data,
+        file_name=export_filename(job.created_at),
+        result={"exported": count},
+    )
+
+
+# The template ------------------------------------------------------------------------------------
+
+
+def template_notes(zones: list[str]) -> list[tuple[str, bool, str]]:
+    """Each column of the template: its title, whether it is required, and what to write in it."""
+    return [
+        (COLUMNS[SEQ][0], False, _("A running number; not imported.")),
+        (
+            COLUMNS[TITLE][0],
+            True,
+            _("The item, up to 200 characters. Each item appears once in the file. Also read as: %(others)s.")
+            % {"others": _choices(COLUMNS[TITLE][1:4])},
+        ),
+        (
+            COLUMNS[CATEGORY][0],
+            False,
+            _("One of: %(choices)s. Empty means %(default)s.")
+            % {"choices": _choices(str(c) for c in Category.labels), "default": Category.PROJECT.label},
+        ),
+        (
+            COLUMNS[DIRECTIVE][0],
+            False,
+            _("The title of a directive already entered in Luoshi; empty for a stand-alone item."),
+        ),
+        (COLUMNS[ZONE][0], False, _("One of: %(choices)s.") % {"choices": _choices(zones)}),
+        (
+            COLUMNS[LEAD][0],
+            True,
+            _(
+                "The full name (or short name) of the lead unit, as in the unit tree. Also read as: %(others)s."
+            )
+            % {"others": _choices(COLUMNS[LEAD][1:3])},
+        ),
+        (
+            COLUMNS[SUPPORT][0],
+            False,
+            _("Any number of units, separated by 、 or ， or ; or on separate lines."),
+        ),
+        (COLUMNS[LEADER][0], False, _("The name of the leader in charge, who must hold a leader's post.")),
+        (
+            COLUMNS[OWNER][0],
+            False,
+            _(
+                "Not set by the import: the lead unit's head names the owner when claiming the item. "
+                "A name written here is kept in the item's description as a hint."
+            ),
+        ),
+        (COLUMNS[TARGET][0], True, _("The result the item promises, measurable where possible.")),
+        (COLUMNS[START][0], False, _("A date, like the deadline.")),
+        (
+            COLUMNS[DEADLINE][0],
+            True,
+            _(
+                "A date: an Excel date, or text such as 2026-12-31, 2026/12/31, 2026.12.31, 2026年12月31日; "
+                "2026年12月底 means the last day of that month. Also read as: %(others)s."
+            )
+            % {"others": _choices(COLUMNS[DEADLINE][1:3])},
+        ),
+        (
+            COLUMNS[CYCLE][0],
+            False,
+            _("One of: %(choices)s. Empty means %(default)s.")
+            % {"choices": _choices(str(c) for c in ReportCycle.labels), "default": ReportCycle.WEEKLY.label},
+        ),
+        (COLUMNS[NOTE][0], False, _("Anything else about the item; kept as its description.")),
+    ]
+
+
+def general_rules() -> list[str]:
+    """The rules shown on the import page and in the template's notes."""
+    return [
+        _("One or two title rows above the column titles are fine; blank rows are skipped."),
+        _(
+            "The import is all or nothing: if any row is wrong, nothing is imported and every problem is listed."
+        ),
+        _("Every row becomes a new item, as a draft, unless you choose to publish the items at once."),
+        _("Delete the example rows before importing."),
+        _("The file must be an Excel workbook (.xlsx) of at most %(max)s MB.")
+        % {"max": MAX_UPLOAD_BYTES // MB},
+    ]
+
+
+def _example_row(lead: str, support: str, zone: str, leader: str) -> list[Any]:
+    return [
+        1,
+        "湾北高科技产业集聚区招商推介",
+        str(Category.INVESTMENT.label),
+        "",
+        zone,
+        lead,
+        support,
+        leader,
+        "",
+        "完成签约项目不少于5个",
+        "2026年3月1日",
+        "2026年12月31日",
+        str(ReportCycle.WEEKLY.label),
+        "",
+    ]
+
+
+def import_template(*, actor: Person) -> bytes:
+    """The workbook to fill in: a merged title row, the column titles, an example row and the notes."""
+    access_supervise(actor)
+    zones = list(Zone.objects.filter(is_active=True).values_list("name", flat=True))
+    units = list(
+        Unit.objects.filter(is_active=True).exclude(kind="authority").values_list("name", flat=True)[:3]
+    )
+    leader = Person.objects.filter(positions__role=Role.LEADER, is_active=True).order_by("pk").first()
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = SHEET_NAME
+    headers = [COLUMNS[key][0] for key in TEMPLATE_COLUMNS]
+    widths = (6, 36, 12, 24, 16, 20, 26, 10, 10, 36, 14, 14, 10, 30)
+    last = get_column_letter(len(headers))
+    sheet.append([TEMPLATE_TITLE])
+    sheet.merge_cells(f"A1:{last}1")
+    sheet["A1"].font = Font(bold=True, size=16)
+    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    sheet.row_dimensions[1].height = 30
+    sheet.append(headers)
+    thin = Side(style="thin", color="999999")
+    for index, cell in enumerate(sheet[2]):
+        key = TEMPLATE_COLUMNS[index]
+        cell.font = Font(bold=True, color="C00000" if key in REQUIRED else "000000")
+        cell.fill = PatternFill("solid", fgColor="DCE6F1")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+        sheet.column_dimensions[cell.column_letter].width = widths[index]
+    sheet.append(
+        _example_row(
+            units[0] if units else "招商局",
+            "、".join(units[1:3]),
+            zones[0] if zones else "",
+            leader.name if leader else "",
+        )
+    )
+    sheet.freeze_panes = "C3"
+    for key, values in (
+        (ZONE, zones),
+        (CATEGORY, [str(c) for c in Category.labels]),
+        (CYCLE, [str(c) for c in ReportCycle.labels]),
+    ):
+        formula = ",".join(values)
+        if values and len(formula) <= 250:  # Excel's limit for an inline list
+            letter = get_column_letter(TEMPLATE_COLUMNS.index(key) + 1)
+            validation = DataValidation(type="list", formula1=f'"{formula}"', allow_blank=True)
+            validation.add(f"{letter}3:{letter}2000")
+            sheet.add_data_validation(validation)
+    for key in (START, DEADLINE):
+        letter = get_column_letter(TEMPLATE_COLUMNS.index(key) + 1)
+        for row in range(3, 501):
+            sheet[f"{letter}{row}"].number_format = "yyyy-mm-dd"
+
+    notes = book.create_sheet(NOTES_SHEET_NAME)
+    notes.append([_("Column"), _("Required"), _("What to write")])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DCE6F1")
+    for letter, width in zip("ABC", (14, 10, 90), strict=True):
+        notes.column_dimensions[letter].width = width
+    for column, required, text in template_notes(zones):
+        notes.append([column, "是" if required else "", text])
+    notes.append([])
+    for line in general_rules():
+        notes.append([line])
+    for row_cells in notes.iter_rows(min_row=2):
+        for cell in row_cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
