@@ -42,7 +42,10 @@ class Scope:
 
 def scope_of(person: Person) -> Scope:
     """Compute a person's scope in a fixed, small number of queries."""
-    from luoshi.org.models import Role, Unit
+    from django.db.models import Exists, F, OuterRef, Q
+    from django.db.models.lookups import StartsWith
+
+    from luoshi.org.models import Oversight, Role, Unit
 
     if not person.is_authenticated or not person.is_active:
         return Scope()
@@ -62,32 +65,22 @@ def scope_of(person: Person) -> Scope:
             own_unit_ids=frozenset(p.unit_id for p in internal_positions if p.unit_id),
         )
     own = {p.unit for p in internal_positions if p.unit}
-    headed = {p.unit for p in internal_positions if p.unit and p.role == Role.UNIT_HEAD}
-    overseen = set(Unit.objects.filter(overseen_by__leader=person))
-    roots = own | overseen
-
-    def subtree_ids(units: set[Unit]) -> frozenset[int]:
-        if not units:
-            return frozenset()
-        from django.db.models import Q
-
-        query = Q()
-        for unit in units:
-            query |= Q(path__startswith=unit.path)
-        return frozenset(Unit.objects.filter(query).values_list("pk", flat=True))
-
-    visible = subtree_ids(roots)
-    zone_ids = frozenset(
-        z
-        for z in Unit.objects.filter(pk__in=visible, zone__isnull=False).values_list("zone_id", flat=True)
-        if z
-    )
+    headed = [p.unit.path for p in internal_positions if p.unit and p.role == Role.UNIT_HEAD]
+    # One query for every unit in reach: the subtrees of the person's own units and of the units
+    # they oversee (an overseen unit's path is a prefix of the path of every unit below it).
+    reach = Q(Exists(Oversight.objects.filter(StartsWith(OuterRef("path"), F("unit__path")), leader=person)))
+    for unit in own:
+        reach |= Q(path__startswith=unit.path)
+    rows = list(Unit.objects.filter(reach).order_by().values_list("pk", "path", "zone_id"))
+    visible = frozenset(pk for pk, _path, _zone in rows)
+    zone_ids = frozenset(zone for _pk, _path, zone in rows if zone)
+    head_of = frozenset(pk for pk, path, _zone in rows if any(path.startswith(h) for h in headed))
     return Scope(
         internal=internal,
         enterprise=Role.ENTERPRISE in roles,
         roles=roles,
         own_unit_ids=frozenset(u.pk for u in own),
-        head_of_unit_ids=subtree_ids(headed),
+        head_of_unit_ids=head_of,
         unit_ids=visible,
         zone_ids=zone_ids,
     )

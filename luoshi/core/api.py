@@ -1,6 +1,7 @@
 """The audit trail (read-only) and the working-day calendar through the API."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: django-ninja resolves the string annotations of a
+# @paginate-wrapped view in its own module and fails on Query[...] (vitalik/django-ninja#1717).
 
 import datetime
 from typing import Any

@@ -1,6 +1,7 @@
 """The organisation API: zones, units, people, oversight. Same services and scopes as the pages."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: django-ninja resolves the string annotations of a
+# @paginate-wrapped view in its own module and fails on Query[...] (vitalik/django-ninja#1717).
 
 from typing import Any
 

@@ -169,6 +169,8 @@ class Person(AbstractBaseUser, PermissionsMixin, BaseModel):
 
     class Meta:
         ordering = ["username"]
+        # The directory lists people by name; without this index a late page sorts every row.
+        indexes = [models.Index(fields=["name", "id"], name="person_name_id")]
         verbose_name = _("person")
         verbose_name_plural = _("people")
 

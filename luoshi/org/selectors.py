@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import Person, Position, Unit, Zone
 
@@ -19,7 +20,19 @@ def unit_list(*, person: Person, include_inactive: bool = False) -> QuerySet[Uni
     units = Unit.objects.visible_to(person).select_related("zone", "parent")
     if not include_inactive:
         units = units.filter(is_active=True)
-    return units.annotate(people_count=Count("positions", filter=Q(positions__person__is_active=True)))
+    # A correlated subquery rather than a GROUP BY over every post: a page of 50 units counts the
+    # posts of those 50 only, and the paginator's COUNT does not join the posts at all. The few
+    # inactive people are excluded as one hashed set instead of a lookup per post.
+    inactive = Person.objects.filter(is_active=False).values("pk")
+    posts = (
+        Position.objects.filter(unit=OuterRef("pk"))
+        .exclude(person__in=inactive)
+        .order_by()
+        .values("unit")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return units.annotate(people_count=Coalesce(Subquery(posts, output_field=IntegerField()), 0))
 
 
 def person_list(
@@ -36,8 +49,14 @@ def person_list(
         people = people.filter(is_active=True)
     q = q.strip()
     if q:
+        # Case only matters when the search has cased letters. Chinese characters and digits have
+        # none, and PostgreSQL's UPPER() on every row made such a search four times slower.
+        match = "icontains" if q.lower() != q.upper() else "contains"
         people = people.filter(
-            Q(name__icontains=q) | Q(username__icontains=q) | Q(phone__icontains=q) | Q(email__icontains=q)
+            Q(**{f"name__{match}": q})
+            | Q(**{f"username__{match}": q})
+            | Q(**{f"phone__{match}": q})
+            | Q(**{f"email__{match}": q})
         )
     post_filter = Q()
     if unit is not None:
