@@ -1,0 +1,114 @@
+"""Small template helpers of the implementation list: light and state badges, promise-keeping."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import template
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+
+from luoshi.org.models import Person, Unit, Zone
+
+from ..lights import Light
+from ..models import ItemState
+from ..selectors import PromiseRate, kept_condition, promise_items
+
+register = template.Library()
+
+LIGHT_STYLE = {
+    Light.RED: ("text-bg-danger", "circle-fill"),
+    Light.YELLOW: ("text-bg-warning", "circle-fill"),
+    Light.GREEN: ("text-bg-success", "circle-fill"),
+    Light.GREY: ("text-bg-secondary", "circle"),
+    Light.CLOSED: ("text-bg-primary", "check-circle-fill"),
+}
+
+STATE_STYLE = {
+    ItemState.DRAFT: "text-bg-light border",
+    ItemState.PUBLISHED: "text-bg-info",
+    ItemState.DECLINED: "text-bg-warning",
+    ItemState.CLAIMED: "text-bg-light border border-primary text-primary",
+    ItemState.IN_PROGRESS: "text-bg-light border border-success text-success",
+    ItemState.CLOSE_REQUESTED: "text-bg-light border border-warning text-warning-emphasis",
+    ItemState.CLOSED: "text-bg-primary",
+    ItemState.SUSPENDED: "text-bg-secondary",
+    ItemState.CANCELLED: "text-bg-dark",
+}
+
+
+@register.simple_tag
+def light_badge(light: str | None) -> SafeString:
+    """A coloured badge with the light's name, so colour is never the only cue."""
+    if not light:
+        return format_html("")
+    css, icon = LIGHT_STYLE.get(Light(light), ("text-bg-secondary", "circle"))
+    return format_html(
+        '<span class="badge rounded-pill {}" data-light="{}"><i class="bi bi-{} me-1"></i>{}</span>',
+        css,
+        light,
+        icon,
+        Light(light).label,
+    )
+
+
+@register.simple_tag
+def state_badge(item: Any) -> SafeString:
+    state = item.state
+    return format_html(
+        '<span class="badge {}" data-state="{}">{}</span>',
+        STATE_STYLE.get(state, "text-bg-light border"),
+        state,
+        ItemState(state).label,
+    )
+
+
+@register.filter
+def percent_bar_class(percent: int | None) -> str:
+    if percent is None:
+        return "bg-secondary"
+    return "bg-success" if percent >= 100 else "bg-primary"
+
+
+@register.simple_tag(takes_context=True)
+def promise_summary(context: template.Context, obj: Any) -> dict[str, Any] | None:
+    """This year's promise-keeping of a unit (as lead unit), a person (as owner) or a zone.
+
+    Counted over the items the viewer may see, exactly as the promise-keeping page counts them,
+    with a link to that page's drill-down.
+    """
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    if not isinstance(viewer, Person) or not viewer.scope.internal:
+        return None
+    lookup: dict[str, Any]
+    if isinstance(obj, Unit):
+        by, lookup = "unit", {"lead_unit": obj}
+    elif isinstance(obj, Person):
+        by, lookup = "person", {"owner": obj}
+    elif isinstance(obj, Zone):
+        by, lookup = "zone", {"zone": obj}
+    else:
+        return None
+    year = timezone.localdate().year
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    counts = (
+        promise_items(person=viewer, start=start, end=end)
+        .filter(**lookup)
+        .aggregate(due=Count("pk"), kept=Count("pk", filter=kept_condition()))
+    )
+    rate = PromiseRate(key=obj.pk, label=str(obj), due=counts["due"], kept=counts["kept"])
+    query = {"period": "year", "year": year, "by": by, "key": obj.pk}
+    base = reverse("worklist:promises")
+    return {
+        "year": year,
+        "rate": rate,
+        "url": f"{base}?{urlencode(query)}#drill",
+        "kept_url": f"{base}?{urlencode({**query, 'kept': 1})}#drill",
+        "missed_url": f"{base}?{urlencode({**query, 'kept': 0})}#drill",
+    }
