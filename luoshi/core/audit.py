@@ -30,18 +30,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The record's own field values, many-to-many as sorted id lists, ready for JSON."""
+def snapshot(obj: models.Model, *, m2m: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """The record's own field values, many-to-many as sorted id lists, ready for JSON.
+
+    `m2m` gives many-to-many ids the caller already knows (a bulk creation), saving a query each.
+    """
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if field.name in _SKIPPED:
             continue
         data[field.name] = _plain(getattr(obj, field.attname))
     if obj.pk is not None:
-        for m2m in obj._meta.many_to_many:
-            if m2m.name in ("groups", "user_permissions"):
+        for m2m_field in obj._meta.many_to_many:
+            if m2m_field.name in ("groups", "user_permissions"):
                 continue
-            data[m2m.name] = sorted(getattr(obj, m2m.name).values_list("pk", flat=True))
+            if m2m is not None and m2m_field.name in m2m:
+                data[m2m_field.name] = sorted(m2m[m2m_field.name])
+            else:
+                data[m2m_field.name] = sorted(getattr(obj, m2m_field.name).values_list("pk", flat=True))
     return data
 
 
@@ -65,6 +71,32 @@ def audit_record(
         before=before,
         after=snapshot(obj) if after is None else after,
     )
+
+
+def audit_record_many(
+    *, actor: Any, action: str, records: list[tuple[models.Model, dict[str, Any]]]
+) -> list[AuditRecord]:
+    """Append one audit row per (object, after-snapshot) in a single insert, e.g. for a bulk creation."""
+    if not records:
+        return []
+    at = timezone.now()
+    request_id = current_request_id.get()
+    content_type = ContentType.objects.get_for_model(records[0][0], for_concrete_model=True)
+    rows = [
+        AuditRecord(
+            at=at,
+            actor=actor if getattr(actor, "pk", None) else None,
+            request_id=request_id,
+            content_type=content_type,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            action=action,
+            before=None,
+            after=after,
+        )
+        for obj, after in records
+    ]
+    return AuditRecord.objects.bulk_create(rows, batch_size=500)
 
 
 def history_of(obj: models.Model) -> models.QuerySet[AuditRecord]:

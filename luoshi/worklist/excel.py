@@ -9,9 +9,11 @@ Import
     All or nothing: every row is checked first and every problem is reported with its row (as
     Excel numbers it), its column (as the file titles it) and the reason; an unknown unit, leader,
     zone or directive comes with the closest known names. Only if there is no problem are the
-    items created, as drafts, through `services.item_create` (and published to their lead unit
-    through `services.item_publish` when asked), all in one transaction: a refusal from a service
-    rolls the whole file back and is reported against its row.
+    items created, as drafts, through `services.item_create_many` — the bulk form of
+    `item_create`: the same checks and one audit record per item, with bulk queries rather than
+    a dozen per row, which keeps 10,000 rows within seconds — and published to their lead
+    units through `services.item_publish` when asked, all in one transaction. A refusal from a
+    service rolls the whole file back and is reported against its row.
 
     责任人 (owner): the owner is named by the lead unit's head when the unit claims the item, so
     the import does not set it. A name given in the sheet is kept as a line of the item's
@@ -74,6 +76,8 @@ MAX_UPLOAD_BYTES = 10 * MB
 # A 10 MB zip can unpack to gigabytes; no real project list comes near this.
 MAX_UNPACKED_BYTES = 300 * MB
 MAX_ROWS = 10_000
+# Rows created per call of the bulk service, so the page sees progress between calls.
+CREATE_BATCH = 500
 HEADER_SEARCH_ROWS = 10
 SHEET_NAME = "工程项目清单"
 NOTES_SHEET_NAME = "填表说明"
@@ -764,27 +768,39 @@ def import_items(
     report(0, total, _("Creating the items"))
     try:
         with transaction.atomic():
-            for done, plan in enumerate(plans, start=1):
-                try:
-                    item = services.item_create(
-                        actor=actor,
-                        title=plan.title,
-                        deadline=plan.deadline,
-                        directive=plan.directive,
-                        support_units=plan.support_units,
-                        **{k: v for k, v in plan.fields.items() if v is not None},
-                    )
-                    if publish:
-                        item = services.item_publish(actor=actor, item=item, expected_version=item.version)
-                except (ValidationError, Conflict) as exc:
-                    raise _Stop(_service_errors(exc, plan.row)) from exc
-                result.codes.append(item.code)
-                if done % 50 == 0:
-                    report(done)
+            for start in range(0, len(plans), CREATE_BATCH):
+                batch = plans[start : start + CREATE_BATCH]
+                items = _create(actor, batch)
+                if publish:
+                    for plan, item in zip(batch, items, strict=True):
+                        try:
+                            services.item_publish(actor=actor, item=item, expected_version=item.version)
+                        except (ValidationError, Conflict) as exc:
+                            raise _Stop(_service_errors(exc, plan.row)) from exc
+                result.codes.extend(item.code for item in items)
+                report(len(result.codes))
     except _Stop as stop:
         raise ImportRejected(_sorted(stop.args[0], titles)) from None
     report(total)
     return result
+
+
+def _create(actor: Person, plans: list[_Plan]) -> list[Item]:
+    """Create a batch of checked rows through the service; a refusal names its row."""
+    drafts = [
+        services.ItemDraft(
+            title=plan.title,
+            deadline=plan.deadline,
+            directive=plan.directive,
+            support_units=plan.support_units,
+            fields={k: v for k, v in plan.fields.items() if v is not None},
+        )
+        for plan in plans
+    ]
+    try:
+        return services.item_create_many(actor=actor, drafts=drafts)
+    except services.ItemDraftRejected as exc:
+        raise _Stop(_service_errors(exc, plans[exc.index].row)) from exc
 
 
 @job_runner("worklist.import")
