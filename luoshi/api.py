@@ -23,6 +23,7 @@ from luoshi.org.api import router as org_router
 from luoshi.org.api_import import router as org_import_router
 from luoshi.org.models import ApiToken, Person
 from luoshi.org.services import token_hash
+from luoshi.service.api import router as service_router
 from luoshi.worklist.api import router as worklist_router
 from luoshi.worklist.api_excel import router as worklist_excel_router
 
@@ -146,6 +147,7 @@ api.add_router("/notifications", notify_router)
 # The Excel routes first: /worklist/items/export must win over /worklist/items/{item_id}.
 api.add_router("/worklist", worklist_excel_router)
 api.add_router("/worklist", worklist_router)
+api.add_router("/service", service_router)
 
 
 @api.get("/me", tags=["org"], summary="The person behind this request")

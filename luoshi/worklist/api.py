@@ -13,13 +13,11 @@ stale); without either they answer 428.
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -27,6 +25,15 @@ from pydantic import field_validator, model_validator
 
 from luoshi.core.access import get_visible_or_404
 from luoshi.core.apierrors import call_versioned, expected_version
+from luoshi.core.apischemas import (
+    PatchIn,
+    PeriodQuery,
+    PersonRef,
+    Ref,
+    VersionIn,
+    blank_to_none,
+    uploaded_files,
+)
 from luoshi.org.api import Page, _etag
 from luoshi.org.models import Person, Unit, Zone
 
@@ -66,37 +73,7 @@ def _person(request: HttpRequest) -> Person:
     return request.user  # type: ignore[return-value]
 
 
-def _blank_to_none(value: Any) -> Any:
-    """Multipart forms send an empty field as ""; it means "not given"."""
-    return None if isinstance(value, str) and not value.strip() else value
-
-
 # Shared shapes -----------------------------------------------------------------------------------
-
-
-class PatchIn(Schema):
-    """A partial edit: a field left out keeps its value; null is refused where the field cannot be empty."""
-
-    nullable: ClassVar[frozenset[str]] = frozenset({"version"})
-
-    @model_validator(mode="after")
-    def _no_null_where_required(self) -> "PatchIn":
-        bad = sorted(n for n in self.model_fields_set if getattr(self, n) is None and n not in self.nullable)
-        if bad:
-            raise ValueError(f"cannot be null: {', '.join(bad)}")
-        return self
-
-
-class Ref(Schema):
-    """A unit or zone, by id and name."""
-
-    id: int
-    name: str
-
-
-class PersonRef(Schema):
-    id: int
-    name: str
 
 
 class DirectiveRef(Schema):
@@ -612,10 +589,6 @@ def item_patch(request: HttpRequest, item_id: int, payload: ItemPatch, response:
 # Transitions -------------------------------------------------------------------------------------
 
 
-class VersionIn(Schema):
-    version: int | None = Field(None, description="The version you read, unless you send If-Match")
-
-
 class PublishIn(VersionIn):
     lead_unit_id: int | None = Field(None, description="Publish to this unit instead of the item's lead unit")
 
@@ -654,7 +627,7 @@ class CloseOutForm(Schema):
     actual_text: str = ""
     version: int | None = None
 
-    _blank = field_validator("actual_value", "version", mode="before")(_blank_to_none)
+    _blank = field_validator("actual_value", "version", mode="before")(blank_to_none)
 
 
 Transition = Callable[[Person, Item, int], Any]
@@ -673,11 +646,6 @@ def _transition(
 
 def _visible_person(actor: Person, pk: int | None) -> Person | None:
     return get_visible_or_404(Person.objects.all(), actor, pk=pk) if pk is not None else None
-
-
-def _uploads(request: HttpRequest, files: list[UploadedFile] | None) -> list[DjangoUploadedFile]:
-    # Browsers' form libraries often name a multi-file field "files[]"; accept both names.
-    return [*(files or []), *request.FILES.getlist("files[]")]
 
 
 _TRANSITION = "Needs If-Match or a version field; an illegal transition answers 400."
@@ -785,7 +753,7 @@ def item_close_out(
     response: HttpResponse,
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
-    uploads = _uploads(request, files)
+    uploads = uploaded_files(request, files)
     return _transition(
         request,
         item_id,
@@ -1093,7 +1061,7 @@ def report_add(
         percent=payload.percent,
         problems=payload.problems,
         next_steps=payload.next_steps,
-        files=_uploads(request, files),
+        files=uploaded_files(request, files),
     )
     created = (
         ProgressReport.objects.select_related("author").prefetch_related("attachments").get(pk=report.pk)
@@ -1179,24 +1147,6 @@ def escalation_acknowledge(request: HttpRequest, escalation_id: int, payload: Ac
 
 
 # Promise-keeping (“说了”和“做了”零距离) -----------------------------------------------------------
-
-
-def _this_year() -> datetime.date:
-    return timezone.localdate().replace(month=1, day=1)
-
-
-class PeriodQuery(Schema):
-    start: datetime.date | None = Field(None, description="Default: 1 January of this year")
-    end: datetime.date | None = Field(None, description="Default: today")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "PeriodQuery":
-        if self.start and self.end and self.start > self.end:
-            raise ValueError("start is after end")
-        return self
-
-    def period(self) -> tuple[datetime.date, datetime.date]:
-        return self.start or _this_year(), self.end or timezone.localdate()
 
 
 class PromiseQuery(PeriodQuery):

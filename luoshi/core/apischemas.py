@@ -1,0 +1,76 @@
+"""Shapes the API routers share, and how they read what clients send.
+
+References by id and name, a partial edit, the version a change is based on, a period, and the two
+quirks of multipart forms (an empty field means "not given"; a file list may be named `files[]`).
+"""
+
+# No `from __future__ import annotations` here: the routers' @paginate-wrapped views use these
+# schemas, and django-ninja resolves string annotations in the wrong module (vitalik/django-ninja#1717).
+
+import datetime
+from typing import Any, ClassVar
+
+from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Schema
+from ninja.files import UploadedFile
+from pydantic import model_validator
+
+
+class Ref(Schema):
+    """A unit, zone or other named record, by id and name."""
+
+    id: int
+    name: str
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+
+
+class PatchIn(Schema):
+    """A partial edit: a field left out keeps its value; null is refused where the field cannot be empty."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"version"})
+
+    @model_validator(mode="after")
+    def _no_null_where_required(self) -> "PatchIn":
+        bad = sorted(n for n in self.model_fields_set if getattr(self, n) is None and n not in self.nullable)
+        if bad:
+            raise ValueError(f"cannot be null: {', '.join(bad)}")
+        return self
+
+
+class VersionIn(Schema):
+    version: int | None = Field(None, description="The version you read, unless you send If-Match")
+
+
+def this_year() -> datetime.date:
+    return timezone.localdate().replace(month=1, day=1)
+
+
+class PeriodQuery(Schema):
+    start: datetime.date | None = Field(None, description="Default: 1 January of this year")
+    end: datetime.date | None = Field(None, description="Default: today")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PeriodQuery":
+        if self.start and self.end and self.start > self.end:
+            raise ValueError("start is after end")
+        return self
+
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        return self.start or this_year(), self.end or timezone.localdate()
+
+
+def blank_to_none(value: Any) -> Any:
+    """Multipart forms send an empty field as ""; it means "not given"."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def uploaded_files(request: HttpRequest, files: list[UploadedFile] | None) -> list[DjangoUploadedFile]:
+    """The files of a multipart form's `files` field."""
+    # Browsers' form libraries often name a multi-file field "files[]"; accept both names.
+    return [*(files or []), *request.FILES.getlist("files[]")]
