@@ -15,6 +15,7 @@ Jobs are the creator's alone: anyone else gets 404 for them (`Job.objects.visibl
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from collections.abc import Callable
@@ -185,3 +186,26 @@ def job_execute(job_id: int, runner_path: str) -> Job | None:
     except Exception:
         log.warning("could not clear the progress of job %s", job.pk, exc_info=True)
     return job
+
+
+# Jobs are kept a week, then deleted with their files; a job still "running" after this long was
+# lost with its worker (a restart mid-run) and is marked failed so its page stops polling.
+KEEP_FINISHED = datetime.timedelta(days=7)
+LOST_AFTER = datetime.timedelta(hours=2)
+
+
+def jobs_sweep(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Fail jobs lost with their worker and delete old ones with their files. Idempotent."""
+    now = now or timezone.now()
+    lost = Job.objects.filter(state=JobState.RUNNING, started_at__lt=now - LOST_AFTER).update(
+        state=JobState.FAILED,
+        finished_at=now,
+        message=_("The job was interrupted before it finished. Start it again."),
+    )
+    old = list(Job.objects.filter(created_at__lt=now - KEEP_FINISHED).exclude(state=JobState.RUNNING))
+    for job in old:
+        for stored in (job.input_file, job.result_file):
+            if stored:
+                stored.delete(save=False)
+        job.delete()
+    return {"lost": lost, "deleted": len(old)}

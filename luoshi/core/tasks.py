@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_task, on_startup, periodic_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, on_startup, periodic_task
 
 HEARTBEAT_KEY = "luoshi:heartbeat"
 
@@ -39,3 +39,11 @@ def job_run_task(job_id: int, runner_path: str) -> None:
     from .jobs import job_execute
 
     job_execute(job_id, runner_path)
+
+
+@db_periodic_task(crontab(minute="40", hour="*"))
+def jobs_sweep_task() -> dict[str, int]:
+    """Hourly: fail jobs lost with their worker, delete week-old ones."""
+    from .jobs import jobs_sweep
+
+    return jobs_sweep()

@@ -245,7 +245,7 @@ def _find_header(rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]] | No
     return best
 
 
-def _read_rows(data: bytes, errors: list[RowError]) -> list[_Row]:
+def _read_rows(data: bytes, errors: list[RowError], report: ProgressFn) -> list[_Row]:
     """The data rows of the first sheet that has a header row; blank and section rows skipped."""
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -264,7 +264,9 @@ def _read_rows(data: bytes, errors: list[RowError]) -> list[_Row]:
             found = _find_header(head)
             if found is None:
                 continue
-            return _data_rows(sheet.title, head, rows, found, errors)
+            # The sheet's declared size, for the progress bar only (it may be missing or wrong).
+            report(0, max(getattr(sheet, "max_row", 0) or 0, 0))
+            return _data_rows(sheet.title, head, rows, found, errors, report)
     except ImportRejected:
         raise
     except Exception:  # a sheet whose XML is broken
@@ -287,6 +289,7 @@ def _data_rows(
     rest: Iterator[tuple[Any, ...]],
     found: tuple[int, dict[str, int]],
     errors: list[RowError],
+    report: ProgressFn,
 ) -> list[_Row]:
     header_number, positions = found
     header = head[header_number - 1]
@@ -325,6 +328,8 @@ def _data_rows(
             )
             break
         result.append(_Row(number=number, cells=cells, sheet=sheet, titles=titles))
+        if number % 500 == 0:
+            report(number)
     if not result and not errors:
         raise _file_error(_("The workbook has no rows to import."))
     return result
@@ -747,7 +752,7 @@ def import_items(
     check_workbook_bytes(workbook_bytes, filename)
     errors: list[RowError] = []
     report(0, 0, _("Reading the workbook"))
-    rows = _read_rows(workbook_bytes, errors)
+    rows = _read_rows(workbook_bytes, errors, report)
     titles = rows[0].titles if rows else {}
     if errors:
         raise ImportRejected(_sorted(errors, titles))

@@ -728,3 +728,33 @@ def test_item_create_many_does_not_query_per_item(org: SmallOrg) -> None:
     few, many = queries(3), queries(40)
     # Not one query per item: only SQLite's limit of 999 parameters splits the inserts into batches.
     assert many - few <= 3
+
+
+def test_the_sweep_fails_lost_jobs_and_deletes_old_ones_with_their_files(org: SmallOrg) -> None:
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from luoshi.core.jobs import jobs_sweep
+
+    client_for(org.supervisor).get(reverse("worklist:item_export"))
+    exported = last_job()
+    name = exported.result_file.name
+    assert default_storage.exists(name)
+    now = timezone.now()
+    lost = Job.objects.create(
+        kind="worklist.export",
+        created_by=org.supervisor,
+        state=JobState.RUNNING,
+        started_at=now - datetime.timedelta(hours=3),
+    )
+    fresh = Job.objects.create(
+        kind="worklist.export", created_by=org.supervisor, state=JobState.RUNNING, started_at=now
+    )
+    assert jobs_sweep(now) == {"lost": 1, "deleted": 0}
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.state == JobState.FAILED and lost.message and fresh.state == JobState.RUNNING
+    # A week on, the fresh one was lost too; all three are deleted.
+    assert jobs_sweep(now + datetime.timedelta(days=8)) == {"lost": 1, "deleted": 3}
+    assert not Job.objects.filter(pk__in=[exported.pk, lost.pk, fresh.pk]).exists()
+    assert not default_storage.exists(name)
