@@ -18,6 +18,7 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from luoshi.core.api import router as core_router
 from luoshi.core.apierrors import error_body, install_error_handlers
+from luoshi.investment.api import router as investment_router
 from luoshi.notify.api import router as notify_router
 from luoshi.org.api import router as org_router
 from luoshi.org.api_import import router as org_import_router
@@ -148,6 +149,7 @@ api.add_router("/notifications", notify_router)
 api.add_router("/worklist", worklist_excel_router)
 api.add_router("/worklist", worklist_router)
 api.add_router("/service", service_router)
+api.add_router("/investment", investment_router)
 
 
 @api.get("/me", tags=["org"], summary="The person behind this request")

@@ -59,13 +59,19 @@ PROJECT_FIELDS = {
 }
 
 
-def _validate(project: Project) -> None:
+def _validate(project: Project, *, owner_named: bool = True) -> None:
     project.full_clean(exclude=["code"])
     errors: dict[str, str] = {}
     if project.planned_investment is not None and project.planned_investment <= 0:
         errors["planned_investment"] = _("The planned investment must be more than zero.")
     if project.leader_id and not project.leader.positions.filter(role=Role.LEADER).exists():  # type: ignore[union-attr]
         errors["leader"] = _("The leader in charge must hold a leader's post.")
+    # Checked when the owner is named, so a project whose owner has since left can still be edited.
+    if owner_named and not (
+        project.owner.is_active
+        and project.owner.positions.filter(unit__isnull=False).exclude(role=Role.ENTERPRISE).exists()
+    ):
+        errors["owner"] = _("The person responsible must hold a post in a government unit.")
     if errors:
         raise ValidationError(errors)
 
@@ -125,7 +131,7 @@ def project_update(
     before = snapshot(project)
     for name, value in changes.items():
         setattr(project, name, value)
-    _validate(project)
+    _validate(project, owner_named="owner" in changes)
     update_versioned(project, expected_version=expected_version, changes=changes)
     audit_record(actor=actor, obj=project, action="update", before=before)
     return project
@@ -134,7 +140,10 @@ def project_update(
 def _store_documents(
     project: Project, actor: Person, move: StageMove | None, documents: Sequence[tuple[str, UploadedFile]]
 ) -> list[ProjectDocument]:
-    types = [validate_upload(upload) for _kind, upload in documents]
+    try:
+        types = [validate_upload(upload) for _kind, upload in documents]
+    except ValidationError as exc:
+        raise ValidationError({"documents": exc.messages}) from None
     return [
         ProjectDocument.objects.create(
             project=project,
@@ -391,8 +400,12 @@ def target_set(
     started_count: int,
     actual_investment: Decimal,
     big_projects: int,
+    expected_version: int | None = None,
 ) -> ZoneTarget:
-    """Set (or change) a zone's investment targets for a year."""
+    """Set (or change) a zone's investment targets for a year.
+
+    A change may name the version it was based on (`expected_version`); a stale one is a conflict.
+    """
     access_set_targets(actor)
     values = {
         "signed_amount": signed_amount,
@@ -407,7 +420,7 @@ def target_set(
     if target is None:
         target = ZoneTarget.objects.create(zone=zone, year=year, **values)
     else:
-        update_versioned(target, expected_version=None, changes=values)
+        update_versioned(target, expected_version=expected_version, changes=values)
     audit_record(actor=actor, obj=target, action="update" if before else "create", before=before)
     return target
 
