@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -352,13 +353,6 @@ class ProjectPatch(PatchIn):
     version: int | None = None
 
 
-def _get_or_404(queryset: QuerySet[Any], pk: int) -> Any:
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
-
-
 def _project_changes(person: Person, data: dict[str, Any], project: Project | None) -> dict[str, Any]:
     """Turn the *_id fields into records the person may name (404 otherwise), as the form offers them:
     an active zone; a unit they see (or the project's own); a person they see, themselves or the
@@ -371,19 +365,19 @@ def _project_changes(person: Person, data: dict[str, Any], project: Project | No
         if unit_id is not None:
             keep = Q(pk=project.unit_id) if project else Q(pk__in=[])
             units = Unit.objects.visible_to(person).filter(is_active=True).values("pk")
-            out["unit"] = _get_or_404(Unit.objects.filter(Q(pk__in=units) | keep), unit_id)
+            out["unit"] = get_object_or_404(Unit.objects.filter(Q(pk__in=units) | keep), pk=unit_id)
     if "owner_id" in out:
         owner_id = out.pop("owner_id")
         if owner_id is not None:
             keep = Q(pk=project.owner_id) if project else Q(pk=person.pk)
             people = Person.objects.visible_to(person).values("pk")
-            out["owner"] = _get_or_404(Person.objects.filter(Q(pk__in=people) | keep), owner_id)
+            out["owner"] = get_object_or_404(Person.objects.filter(Q(pk__in=people) | keep), pk=owner_id)
     if "leader_id" in out:
         leader_id = out.pop("leader_id")
         leaders = Person.objects.filter(
             Q(pk__in=Person.objects.visible_to(person).values("pk")) | Q(positions__role=Role.LEADER)
         ).distinct()
-        out["leader"] = _get_or_404(leaders, leader_id) if leader_id is not None else None
+        out["leader"] = get_object_or_404(leaders, pk=leader_id) if leader_id is not None else None
     return out
 
 
