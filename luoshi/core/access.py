@@ -90,7 +90,7 @@ def get_visible_or_404(queryset: QuerySet[M], person: Person, **lookup: object) 
     """Fetch one object the person may see; anything else is 404, whether it exists or not."""
     try:
         return queryset.visible_to(person).get(**lookup)  # type: ignore[attr-defined, no-any-return]
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
         log.info(
             "access denied (not visible): person=%s model=%s lookup=%s",
             getattr(person, "pk", None),

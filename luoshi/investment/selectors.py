@@ -63,9 +63,9 @@ def project_list(
         projects = projects.filter(Q(name__icontains=q) | Q(investor__icontains=q) | Q(code__icontains=q))
     projects = annotate_stale(projects, today or timezone.localdate())
     if f.stale == "any":
-        projects = projects.exclude(stale="")
+        projects = projects.exclude(stale="")  # type: ignore[misc]  # an annotation
     elif f.stale in ("yellow", "red"):
-        projects = projects.filter(stale=f.stale)
+        projects = projects.filter(stale=f.stale)  # type: ignore[misc]  # an annotation
     return projects.select_related("zone", "owner", "unit")
 
 
@@ -177,47 +177,52 @@ def targets(*, person: Person, year: int) -> list[TargetRow]:
     projects = Project.objects.visible_to(person)
     zones = list(Zone.objects.visible_to(person).filter(is_active=True))
     goals = {t.zone_id: t for t in ZoneTarget.objects.filter(year=year)}
-    rows = {z.pk: TargetRow(zone=z, target=goals.get(z.pk)) for z in zones}
+    # zone id → metric → month → amount or count in that month
+    by_month: dict[int, dict[str, dict[int, Any]]] = {z.pk: {} for z in zones}
 
-    signed = projects.filter(signed_on__year=year)
-    for r in (
-        signed.annotate(m=ExtractMonth("signed_on"))
+    def put(zone_id: int, metric: str, month: int, value: Any) -> None:
+        if zone_id in by_month:
+            by_month[zone_id].setdefault(metric, {})[month] = value
+
+    signed = (
+        projects.filter(signed_on__year=year)
+        .annotate(m=ExtractMonth("signed_on"))
         .order_by()
         .values("zone_id", "m")
         .annotate(
             amount=Sum("contracted_amount"), big=Count("pk", filter=Q(contracted_amount__gte=BIG_PROJECT))
         )
-    ):
-        row = rows.get(r["zone_id"])
-        if row:
-            row.monthly.setdefault("signed_amount", {})[r["m"]] = r["amount"] or Decimal(0)  # type: ignore[index]
-            row.monthly.setdefault("big_projects", {})[r["m"]] = r["big"]  # type: ignore[index]
-    for r in (
+    )
+    for r in signed:
+        put(r["zone_id"], "signed_amount", r["m"], r["amount"] or Decimal(0))
+        put(r["zone_id"], "big_projects", r["m"], r["big"])
+    started = (
         projects.filter(started_on__year=year)
         .annotate(m=ExtractMonth("started_on"))
         .order_by()
         .values("zone_id", "m")
         .annotate(n=Count("pk"))
-    ):
-        row = rows.get(r["zone_id"])
-        if row:
-            row.monthly.setdefault("started_count", {})[r["m"]] = r["n"]  # type: ignore[index]
-    invested = MonthlyInvestment.objects.filter(project__in=projects, month__year=year)
-    for r in (
-        invested.annotate(m=ExtractMonth("month"))
+    )
+    for r in started:
+        put(r["zone_id"], "started_count", r["m"], r["n"])
+    invested = (
+        MonthlyInvestment.objects.filter(project__in=projects, month__year=year)
+        .annotate(m=ExtractMonth("month"))
         .order_by()
         .values("project__zone_id", "m")
         .annotate(amount=Sum("amount"))
-    ):
-        row = rows.get(r["project__zone_id"])
-        if row:
-            row.monthly.setdefault("actual_investment", {})[r["m"]] = r["amount"]  # type: ignore[index]
-    for row in rows.values():
+    )
+    for r in invested:
+        put(r["project__zone_id"], "actual_investment", r["m"], r["amount"])
+    rows = []
+    for zone in zones:
+        row = TargetRow(zone=zone, target=goals.get(zone.pk))
         for metric in ("signed_amount", "started_count", "actual_investment", "big_projects"):
-            series = _cumulative(row.monthly.get(metric, {}))  # type: ignore[arg-type]
+            series = _cumulative(by_month[zone.pk].get(metric, {}))
             row.monthly[metric] = series
             setattr(row, metric, series[-1])
-    return list(rows.values())
+        rows.append(row)
+    return rows
 
 
 def target_drilldown(*, person: Person, zone: Zone, year: int, metric: str) -> ProjectQuerySet:

@@ -407,7 +407,7 @@ def target_set(
     A change may name the version it was based on (`expected_version`); a stale one is a conflict.
     """
     access_set_targets(actor)
-    values = {
+    values: dict[str, Any] = {
         "signed_amount": signed_amount,
         "started_count": started_count,
         "actual_investment": actual_investment,
@@ -430,8 +430,9 @@ def stale_sweep(*, today: datetime.date | None = None) -> int:
     from .stale import annotate_stale
 
     today = today or timezone.localdate()
-    red = annotate_stale(Project.objects.all(), today).filter(stale="red").select_related("owner")
+    red = annotate_stale(Project.objects.all(), today).filter(stale="red").select_related("owner")  # type: ignore[misc]
     sent = 0
+    project: Any
     for project in red.iterator(chunk_size=2000):
         with transaction.atomic():
             _row, created = StaleAlert.objects.get_or_create(
@@ -446,7 +447,7 @@ def stale_sweep(*, today: datetime.date | None = None) -> int:
                 "name": project.name,
             }
             transaction.on_commit(
-                lambda p=people, t=title, u=url, o=project: notification_post(
+                lambda p=people, t=title, u=url, o=project: notification_post(  # type: ignore[misc]
                     recipients=p, kind="project_stale", title=t, url=u, obj=o
                 )
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
-    def visible_to(self, person: object) -> NotificationQuerySet:
+    def visible_to(self, person: Any) -> NotificationQuerySet:
         """A person sees only their own notifications."""
         return self.filter(recipient=person)
 

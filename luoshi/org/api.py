@@ -25,7 +25,7 @@ class Page(PageNumberPagination):
         page: int = Field(1, ge=1)
         page_size: int = Field(50, ge=1, le=200)
 
-    def paginate_queryset(self, queryset: Any, pagination: Any, **params: Any) -> Any:
+    def paginate_queryset(self, queryset: Any, pagination: Any, **params: Any) -> Any:  # type: ignore[override]
         self.page_size = pagination.page_size
         return super().paginate_queryset(queryset, pagination, **params)
 
@@ -83,15 +83,14 @@ def zone_get(request: HttpRequest, zone_id: int, response: HttpResponse) -> Any:
 
 @router.patch("/zones/{zone_id}", response=ZoneOut, summary="Edit a zone (If-Match or version required)")
 def zone_patch(request: HttpRequest, zone_id: int, payload: ZonePatch) -> Any:
-    zone = get_visible_or_404(Zone.objects.all(), request.user, pk=zone_id)  # type: ignore[arg-type]
+    actor: Person = request.user  # type: ignore[assignment]
+    zone = get_visible_or_404(Zone.objects.all(), actor, pk=zone_id)
     version = expected_version(request, payload.version)
     changes = payload.dict(exclude_unset=True, exclude={"version"})
     return call_versioned(
         request,
-        lambda: services.zone_update(
-            actor=request.user, zone=zone, expected_version=version, changes=changes
-        ),
-    )  # type: ignore[arg-type]
+        lambda: services.zone_update(actor=actor, zone=zone, expected_version=version, changes=changes),
+    )
 
 
 # Units -------------------------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _int(value: str | None) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None
+        return int(value) if value else None
     except ValueError:
         return None
 

@@ -85,7 +85,7 @@ def _notify(
     )
 
 
-def _unit_people(unit: Unit | None, *roles: str) -> list[Person]:
+def _unit_people(unit: Unit | None, *roles: str) -> list[Person | None]:
     if unit is None:
         return []
     people = Person.objects.filter(positions__unit=unit, is_active=True)
@@ -625,10 +625,10 @@ def request_escalate_to_item(
     """Turn a request that needs a project into an implementation-list item; the two stay linked."""
     from luoshi.worklist import services as worklist
 
-    if request.item_id:
+    if request.item is not None:
         raise ValidationError(
             _("This request is already linked to list item %(code)s.") % {"code": request.item.code}
-        )  # type: ignore[union-attr]
+        )
     item = worklist.item_create(
         actor=actor,
         title=title.strip() or request.title,
@@ -694,12 +694,13 @@ def _alert(request: ServiceRequest, kind: str, due_at: datetime.datetime, at: da
     if not created:
         return 0
     K = SlaAlert.Kind
+    people: list[Person | None]
     if kind in (K.RESPONSE_BREACH,) and request.unit is None:
         people = [request.enterprise.steward, *_dispatchers()]
     elif kind in (K.RESPONSE_BREACH, K.RESOLUTION_BREACH):
         people = [*_unit_people(request.unit, Role.UNIT_HEAD, Role.STAFF), request.enterprise.steward]
     else:
-        people = _unit_people(request.unit, Role.UNIT_HEAD, Role.STAFF)
+        people = list(_unit_people(request.unit, Role.UNIT_HEAD, Role.STAFF))
     due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
     _notify(people, kind, f"{K(kind).label}: {request.title}", request, body=_("Due %(due)s") % {"due": due})
     return 1

@@ -96,7 +96,7 @@ def item_get_detail(*, person: Person, pk: int, at: datetime.datetime | None = N
 def light_counts(items: QuerySet[Item]) -> dict[str, int]:
     """How many items show each light (from a queryset annotated with `light`)."""
     counts = {str(light): 0 for light in Light.values}
-    for row in items.order_by().values("light").annotate(n=Count("pk")):
+    for row in items.order_by().values("light").annotate(n=Count("pk")):  # type: ignore[misc]
         counts[row["light"]] = row["n"]
     return counts
 

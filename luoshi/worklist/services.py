@@ -937,11 +937,12 @@ def escalation_sweep(*, at: datetime.datetime | None = None, chunk: int = 2000) 
                 for level, after in ESCALATION_STEPS:
                     if days < after or (item.pk, level, since) in done:
                         continue
-                    recipients = {
+                    chain: dict[int, list[Person | None]] = {
                         Escalation.Level.OWNER: [item.owner, item.unit_head],
                         Escalation.Level.LEADER: [item.leader],
-                        Escalation.Level.PRINCIPAL: principals,
-                    }[level]
+                        Escalation.Level.PRINCIPAL: list(principals),
+                    }
+                    recipients = chain[level]
                     people = [p for p in recipients if p is not None] or supervisors
                     _escalate(item, level, since, days, people, at)
                     created += 1
