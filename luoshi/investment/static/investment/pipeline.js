@@ -76,7 +76,8 @@
     close.type = "button";
     close.className = "btn-close";
     close.setAttribute("data-bs-dismiss", "alert");
-    close.setAttribute("aria-label", "Close");
+    var dialogClose = dialogEl.querySelector(".btn-close");
+    close.setAttribute("aria-label", dialogClose ? dialogClose.getAttribute("aria-label") : "×");
     alert.appendChild(close);
     holder.replaceChildren(alert);
   }
