@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection, connections
-from playwright.sync_api import Browser, Page, Response, ViewportSize, sync_playwright
+from django.utils import translation
+from playwright.sync_api import Browser, FilePayload, Page, Response, ViewportSize, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,6 +35,7 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
 Shoot = Callable[[Page, str], Path]
+OpenAs = Callable[..., Page]
 
 
 @dataclass
@@ -85,15 +87,21 @@ def traffic() -> Traffic:
     return Traffic()
 
 
-def _new_page(chromium: Browser, traffic: Traffic, viewport: ViewportSize) -> Iterator[Page]:
+def _open_page(chromium: Browser, traffic: Traffic, viewport: ViewportSize) -> Page:
+    """A page in a context of its own (its own cookies), watched by `traffic`."""
     # An English browser, so that the Chinese default is seen to come from Luoshi and not the browser.
     context = chromium.new_context(viewport=viewport, locale="en-US")
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.on("response", lambda response: traffic.responses.append(response))
     page.on("pageerror", lambda error: traffic.page_errors.append(str(error)))
+    return page
+
+
+def _new_page(chromium: Browser, traffic: Traffic, viewport: ViewportSize) -> Iterator[Page]:
+    page = _open_page(chromium, traffic, viewport)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
@@ -104,6 +112,76 @@ def page(chromium: Browser, traffic: Traffic) -> Iterator[Page]:
 @pytest.fixture
 def phone_page(chromium: Browser, traffic: Traffic) -> Iterator[Page]:
     yield from _new_page(chromium, traffic, PHONE)
+
+
+@pytest.fixture
+def open_as(chromium: Browser, traffic: Traffic, live_server: LiveServer) -> Iterator[OpenAs]:
+    """`open_as("head")` gives a page signed in as that demo login, in a browser context of its own.
+
+    Several people can work side by side in one test (the supervisor publishes, the unit head
+    claims …), each with their own session; `viewport=PHONE` puts one of them on a phone.
+    """
+    from luoshi.demo.org import DEMO_PASSWORD
+
+    pages: list[Page] = []
+
+    def open_page(username: str, *, viewport: ViewportSize = DESKTOP) -> Page:
+        page = _open_page(chromium, traffic, viewport)
+        pages.append(page)
+        page.goto(f"{live_server.url}/login/")
+        page.locator("#id_username").fill(username)
+        page.locator("#id_password").fill(DEMO_PASSWORD)
+        page.get_by_test_id("login-submit").click()
+        expect(page.get_by_test_id("user-menu")).to_be_visible()
+        return page
+
+    yield open_page
+    for page in pages:
+        page.context.close()
+
+
+def zh(msgid: str) -> str:
+    """What the Chinese UI shows for an English msgid (the msgid itself until it is translated)."""
+    with translation.override("zh-hans"):
+        return str(translation.gettext(msgid))
+
+
+def pdf_bytes(*lines: str) -> bytes:
+    """A one-page PDF showing `lines` (ASCII), with a correct cross-reference table: a real file
+    that a viewer opens and the upload checks recognise by its content."""
+    text = "".join(
+        "BT /F1 14 Tf 72 {} Td ({}) Tj ET\n".format(760 - 24 * i, re.sub(r"([\\()])", r"\\\1", line))
+        for i, line in enumerate(lines)
+    ).encode("ascii", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"endstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_file(name: str, *lines: str) -> FilePayload:
+    """A PDF for `set_input_files`, under a name of our choosing (Chinese names included)."""
+    return {"name": name, "mimeType": "application/pdf", "buffer": pdf_bytes(*lines or ("Luoshi evidence",))}
+
+
+def assert_clean(traffic: Traffic) -> None:
+    """No request failed and no script error happened on any page of the test."""
+    assert not traffic.failed(), traffic.failed()
+    assert not traffic.page_errors, traffic.page_errors
 
 
 @pytest.fixture
