@@ -237,8 +237,8 @@ def test_directive_to_verified_close_out_and_the_lights(
     supervisor.goto(base + reverse("worklist:item_list"))
     table = supervisor.get_by_test_id("item-table")
     expect(table.get_by_test_id("item-row")).to_have_count(total)
-    for light, n in counts.items():
-        expect(table.locator(f'[data-light="{light}"]')).to_have_count(n)
+    for shown, n in counts.items():
+        expect(table.locator(f'[data-light="{shown}"]')).to_have_count(n)
     ours = table.get_by_test_id("item-row").filter(has_text=ITEM_TITLE)
     expect(ours.locator("[data-light]")).to_have_attribute("data-light", Light.CLOSED)
     expect(ours.locator("[data-state]")).to_have_attribute("data-state", S.CLOSED)
