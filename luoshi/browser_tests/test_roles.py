@@ -56,6 +56,13 @@ def zh(msgid: str) -> str:
         return translation.gettext(msgid)
 
 
+def keys_for(username: str) -> list[str]:
+    """The capabilities in a person's navigation."""
+    from luoshi.core.context_processors import ENTERPRISE_CAPABILITIES
+
+    return [k for k in CAPABILITY_KEYS if username != "enterprise" or k in ENTERPRISE_CAPABILITIES]
+
+
 def capability_label(key: str) -> str:
     return str(next(label for k, label, _icon in settings.CAPABILITIES if k == key))
 
@@ -148,11 +155,15 @@ def test_role_home_under_construction_and_language(
         for oversees in demo_data.DEPUTY_OVERSEES:
             expect(page.locator("main").get_by_role("link", name=oversees, exact=True)).to_be_visible()
 
-    # The navigation reaches every capability; the internal organisation menu is not for enterprises.
+    # The navigation reaches every capability the person can use; enterprise users get the
+    # service desk only, and the internal organisation menu is not for them.
     open_menu(page)
     nav = page.locator("#ls-nav")
     for key in CAPABILITY_KEYS:
         link = nav.locator(f'a.nav-link[href="{reverse(key)}"]')
+        if key not in keys_for(username):
+            expect(link).to_have_count(0)
+            continue
         expect(link).to_be_visible()
         with translation.override("zh-hans"):
             expect(link).to_have_text(capability_label(key))
@@ -165,6 +176,17 @@ def test_role_home_under_construction_and_language(
     assert_assets_loaded(page, traffic)
     if username == "enterprise":
         assert_fits(page)
+
+    if username == "enterprise":
+        # No capability under construction is offered to enterprises: switch language at home.
+        switch_language(page, "en")
+        expect(html).to_have_attribute("lang", "en")
+        expect(page.get_by_test_id("home-title")).to_have_text(f"Welcome, {name}")
+        shoot(page, "home-en")
+        assert_fits(page)
+        switch_language(page, "zh-hans")
+        expect(html).to_have_attribute("lang", "zh-hans")
+        return
 
     # An honest 建设中 page for a capability that is not built yet; each role opens a different one.
     pending = under_construction_keys()

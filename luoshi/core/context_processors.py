@@ -9,6 +9,8 @@ from django.http import HttpRequest
 
 from .calendar import unknown_years
 
+ENTERPRISE_CAPABILITIES = {"service:home"}
+
 
 def luoshi(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"capabilities": settings.CAPABILITIES}
@@ -18,4 +20,7 @@ def luoshi(request: HttpRequest) -> dict[str, Any]:
 
         context["unread_count"] = Notification.objects.visible_to(user).unread().count()
         context["calendar_unknown_years"] = unknown_years() if user.scope.internal else []
+        if not user.scope.internal:
+            # Enterprise users (and people without a post) use the service desk only.
+            context["capabilities"] = [c for c in settings.CAPABILITIES if c[0] in ENTERPRISE_CAPABILITIES]
     return context

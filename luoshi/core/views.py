@@ -62,7 +62,7 @@ def _primary_role(positions: list[Any], scope: Any) -> str:
 @login_required
 def under_construction(request: HttpRequest, capability: str) -> HttpResponse:
     labels = {key: (label, icon) for key, label, icon in settings.CAPABILITIES if ":" not in key}
-    if capability not in labels:
+    if capability not in labels or not request.user.scope.internal:  # type: ignore[union-attr]
         raise Http404
     label, icon = labels[capability]
     return render(request, "core/under_construction.html", {"label": label, "icon": icon})

@@ -861,7 +861,9 @@ def milestone_complete(
     update_versioned(
         milestone, expected_version=expected_version, changes={"done_at": timezone.now() if done else None}
     )
-    audit_record(actor=actor, obj=milestone, action="complete" if done else "reopen", before=before)
+    audit_record(
+        actor=actor, obj=milestone, action="milestone_done" if done else "milestone_undone", before=before
+    )
     return milestone
 
 

@@ -40,10 +40,26 @@ ACTION_LABELS: dict[str, Promise] = {
     "cancel": pgettext_lazy("audit action", "Cancelled"),
     "resume": pgettext_lazy("audit action", "Resumed"),
     "milestones_plan": pgettext_lazy("audit action", "Milestones planned"),
-    "complete": pgettext_lazy("audit action", "Milestone done"),
-    "reopen": pgettext_lazy("audit action", "Milestone reopened"),
+    "milestone_done": pgettext_lazy("audit action", "Milestone done"),
+    "milestone_undone": pgettext_lazy("audit action", "Milestone marked not done"),
     "acknowledge": pgettext_lazy("audit action", "Acknowledged"),
     "escalate": pgettext_lazy("audit action", "Escalated"),
+    # The service desk
+    "file": pgettext_lazy("audit action", "Request filed"),
+    "dispatch": pgettext_lazy("audit action", "Dispatched"),
+    "return": pgettext_lazy("audit action", "Returned for re-dispatch"),
+    "wait": pgettext_lazy("audit action", "Waiting for the enterprise"),
+    "resolve": pgettext_lazy("audit action", "Resolved"),
+    "rate": pgettext_lazy("audit action", "Rated"),
+    "reopen": pgettext_lazy("audit action", "Reopened after a low rating"),
+    "close": pgettext_lazy("audit action", "Closed"),
+    "escalate_to_item": pgettext_lazy("audit action", "Escalated to a list item"),
+    "enterprise_member_set": pgettext_lazy("audit action", "Linked to an enterprise"),
+    "create_from_project": pgettext_lazy("audit action", "Created at a project's registration"),
+    # Investment
+    "move": pgettext_lazy("audit action", "Stage moved"),
+    "lost": pgettext_lazy("audit action", "Marked lost"),
+    "revive": pgettext_lazy("audit action", "Revived"),
 }
 
 
