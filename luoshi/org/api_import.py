@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from luoshi.core.spreadsheets import FileRejected
+
 from . import importing
 from .models import Person
 
@@ -23,22 +25,9 @@ class ImportOut(Schema):
     unchanged_people: int
 
 
-class ImportProblem(Schema):
-    sheet: str
-    row: int | None
-    column: str
-    message: str
-
-
-class ImportRejectedOut(Schema):
-    code: str
-    message: str
-    errors: list[ImportProblem]
-
-
 @router.post(
     "/import",
-    response={200: ImportOut, 400: ImportRejectedOut},
+    response={200: ImportOut, 400: FileRejected},
     summary="Import units and people from an Excel workbook",
     description=(
         "Upload the workbook (multipart field `file`, .xlsx, at most 5 MB) with the sheets 单位 and 人员 "

@@ -9,10 +9,6 @@ every row is valid, and a refusal from a service while applying rolls the whole 
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -20,17 +16,39 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl import Workbook
 
 from luoshi.core.errors import Conflict
+from luoshi.core.spreadsheets import (
+    NO,
+    XLSX_MAIN_CONTENT_TYPE,
+    XLSX_MIME,
+    YES,
+    ImportRejected,
+    Row,
+    RowError,
+    SheetLayout,
+    check_xlsx,
+    clean_fields,
+    file_error,
+    join_choices,
+    list_validation,
+    notes_sheet,
+    number_format,
+    open_workbook,
+    read_sheet,
+    service_errors,
+    sorted_errors,
+    template_sheet,
+    workbook_bytes,
+)
+from luoshi.core.spreadsheets import read_upload as _read_upload
 
 from . import services
 from .access import access_manage_org
 from .models import Person, Position, Role, Unit, UnitKind, Zone
+
+__all__ = ["XLSX_MAIN_CONTENT_TYPE", "XLSX_MIME", "ImportRejected", "RowError", "org_import", "read_upload"]
 
 SHEET_UNITS = "单位"
 SHEET_PEOPLE = "人员"
@@ -40,12 +58,6 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # A 5 MB zip can unpack to gigabytes; refuse anything that would not fit a real org chart.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ROWS_PER_SHEET = 10_000
-# The header is row 1, but a title row or two above it (common in office files) is tolerated.
-HEADER_SEARCH_ROWS = 10
-
-XLSX_MAIN_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), among others
 
 UNIT_NAME, UNIT_SHORT, UNIT_KIND, UNIT_PARENT, UNIT_ZONE, UNIT_PHONE, UNIT_SORT = (
     "单位名称",
@@ -83,6 +95,20 @@ PERSON_COLUMNS = (
 )
 PERSON_REQUIRED_COLUMNS = (PERSON_USERNAME, PERSON_NAME, PERSON_UNIT, PERSON_ROLE)
 
+# Each column is its own key: these sheets know one title per column.
+UNIT_LAYOUT = SheetLayout(
+    {c: (c,) for c in UNIT_COLUMNS},
+    required=UNIT_REQUIRED_COLUMNS,
+    anchor=UNIT_NAME,
+    max_rows=MAX_ROWS_PER_SHEET,
+)
+PERSON_LAYOUT = SheetLayout(
+    {c: (c,) for c in PERSON_COLUMNS},
+    required=PERSON_REQUIRED_COLUMNS,
+    anchor=PERSON_USERNAME,
+    max_rows=MAX_ROWS_PER_SHEET,
+)
+
 # The Chinese words of the sheets, as the people who fill them in use them.
 UNIT_KIND_LABELS: dict[str, str] = {
     "新区": UnitKind.AUTHORITY,
@@ -99,7 +125,6 @@ ROLE_LABELS: dict[str, str] = {
     "企业服务专员": Role.STEWARD,
     "企业用户": Role.ENTERPRISE,
 }
-YES, NO = "是", "否"
 
 # Which column a model field (or a service's error key) comes from, to place a refusal in the report.
 UNIT_FIELD_COLUMNS = {
@@ -123,36 +148,6 @@ PERSON_FIELD_COLUMNS = {
     "is_principal": PERSON_PRINCIPAL,
     "password": PERSON_PASSWORD,
 }
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in the file: where it is (sheet, row as Excel numbers it, column header) and why."""
-
-    sheet: str
-    row: int | None
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
-
-
-class ImportRejected(Exception):
-    """The file was refused; nothing was written. `errors` lists every problem found."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        self.errors = errors
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        count = len(self.errors)
-        return ngettext(
-            "The file was not imported: %(count)s problem was found. Nothing has been changed.",
-            "The file was not imported: %(count)s problems were found. Nothing has been changed.",
-            count,
-        ) % {"count": count}
 
 
 @dataclass
@@ -180,219 +175,49 @@ class ImportSummary:
 # Reading the file --------------------------------------------------------------------------------
 
 
-def _file_error(message: str) -> ImportRejected:
-    return ImportRejected([RowError(sheet="", row=None, column="", message=message)])
-
-
 def read_upload(upload: IO[bytes], *, size: int | None = None) -> bytes:
     """The bytes of an uploaded file, refusing one over the size limit before reading it."""
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        raise _file_error(_too_large_message())
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise _file_error(_too_large_message())
-    return data
+    return _read_upload(upload, max_bytes=MAX_UPLOAD_BYTES, size=size)
 
 
-def _too_large_message() -> str:
-    return _("The file is larger than %(limit)s MB. Split it into smaller files.") % {
-        "limit": MAX_UPLOAD_BYTES // (1024 * 1024)
-    }
-
-
-def check_xlsx(data: bytes, filename: str = "") -> None:
-    """Refuse anything that is not really an Excel workbook (.xlsx) of an acceptable size.
-
-    The content decides, not the name: an .xlsx is a zip package whose content types declare
-    a SpreadsheetML workbook.
-    """
-    if not data:
-        raise _file_error(_("The file is empty."))
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise _file_error(_too_large_message())
-    not_xlsx = _("This file is not an Excel workbook (.xlsx). Download the template and fill it in.")
-    if data.startswith(OLE2_SIGNATURE):
-        raise _file_error(
-            _(
-                "This is an old-format Excel file (.xls). Open it in Excel or WPS, save it as an "
-                "Excel workbook (.xlsx) and upload that."
-            )
-        )
-    if not data.startswith(b"PK\x03\x04"):
-        raise _file_error(not_xlsx)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            unpacked = sum(info.file_size for info in package.infolist())
-            if unpacked > MAX_UNPACKED_BYTES:
-                raise _file_error(_("The workbook is too large once unpacked. Split it into smaller files."))
-            content_types = package.read("[Content_Types].xml")
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise _file_error(not_xlsx) from None
-    if XLSX_MAIN_CONTENT_TYPE.encode() not in content_types:
-        raise _file_error(not_xlsx)
-    if filename and not filename.lower().endswith(".xlsx"):
-        raise _file_error(_("Give the file the .xlsx extension of an Excel workbook."))
-
-
-def _text(value: Any) -> str:
-    """A cell as the text a person typed: numbers without a spurious ".0", booleans as 是/否."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _header(value: Any) -> str:
-    # Templates often mark required columns with a star; full-width spaces and stars count too.
-    return re.sub(r"[\s*＊]", "", _text(value))
-
-
-@dataclass
-class _Row:
-    """One data row: its number as Excel shows it and the cells of the columns the sheet has."""
-
-    sheet: str
-    number: int
-    cells: dict[str, str]
-
-    def get(self, column: str) -> str:
-        return self.cells.get(column, "")
-
-    def has(self, column: str) -> bool:
-        return column in self.cells
-
-    def error(self, column: str, message: str) -> RowError:
-        return RowError(sheet=self.sheet, row=self.number, column=column, message=message)
-
-
-def _read_sheet(
-    sheet: Worksheet, name: str, columns: tuple[str, ...], required: tuple[str, ...], errors: list[RowError]
-) -> list[_Row]:
-    rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-    header_number = 0
-    positions: dict[str, int] = {}
-    for number, values in enumerate(rows, start=1):
-        headers = [_header(v) for v in values]
-        if columns[0] in headers:
-            header_number = number
-            for index, header in enumerate(headers):
-                if header in columns:
-                    if header in positions:
-                        errors.append(
-                            RowError(name, number, header, _("This column appears more than once."))
-                        )
-                    positions[header] = index
-            break
-        if number >= HEADER_SEARCH_ROWS:
-            break
-    if not header_number:
-        errors.append(
-            RowError(
-                name,
-                1,
-                columns[0],
-                _("The header row was not found: the first row must hold the column titles of the template."),
-            )
-        )
-        return []
-    missing = [c for c in required if c not in positions]
-    for column in missing:
-        errors.append(RowError(name, header_number, column, _("This required column is missing.")))
-    if missing:
-        return []
-    result: list[_Row] = []
-    for number, values in enumerate(rows, start=header_number + 1):
-        cells = {c: _text(values[i]) if i < len(values) else "" for c, i in positions.items()}
-        if not any(cells.values()):
-            continue
-        if len(result) >= MAX_ROWS_PER_SHEET:
-            errors.append(
-                RowError(
-                    name,
-                    number,
-                    "",
-                    _("A sheet may hold at most %(count)s rows. Split the file.")
-                    % {"count": MAX_ROWS_PER_SHEET},
-                )
-            )
-            break
-        result.append(_Row(sheet=name, number=number, cells=cells))
-    return result
-
-
-def _read_workbook(data: bytes) -> tuple[list[_Row], list[_Row], list[RowError]]:
+def _read_workbook(data: bytes) -> tuple[list[Row], list[Row], list[RowError]]:
     errors: list[RowError] = []
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds (zip, XML, KeyError…) for a broken package
-        raise _file_error(
-            _("The workbook could not be read. Open it in Excel or WPS, save it again and retry.")
-        ) from None
-    try:
+    with open_workbook(data) as book:
         names = book.sheetnames
         if SHEET_UNITS not in names and SHEET_PEOPLE not in names:
-            raise _file_error(
+            raise file_error(
                 _("The workbook has neither a “%(units)s” nor a “%(people)s” sheet. Use the template.")
                 % {"units": SHEET_UNITS, "people": SHEET_PEOPLE}
             )
-        unit_rows: list[_Row] = []
-        person_rows: list[_Row] = []
-        try:
-            if SHEET_UNITS in names:
-                unit_rows = _read_sheet(
-                    book[SHEET_UNITS], SHEET_UNITS, UNIT_COLUMNS, UNIT_REQUIRED_COLUMNS, errors
+        found: dict[str, list[Row]] = {SHEET_UNITS: [], SHEET_PEOPLE: []}
+        for name, layout in ((SHEET_UNITS, UNIT_LAYOUT), (SHEET_PEOPLE, PERSON_LAYOUT)):
+            if name not in names:
+                continue
+            rows = read_sheet(book[name], layout, errors)
+            if rows is None:
+                errors.append(
+                    RowError(
+                        name,
+                        1,
+                        layout.anchor,
+                        _(
+                            "The header row was not found: the first row must hold the column titles of the template."
+                        ),
+                    )
                 )
-            if SHEET_PEOPLE in names:
-                person_rows = _read_sheet(
-                    book[SHEET_PEOPLE], SHEET_PEOPLE, PERSON_COLUMNS, PERSON_REQUIRED_COLUMNS, errors
-                )
-        except ImportRejected:
-            raise
-        except Exception:  # a sheet whose XML is broken
-            raise _file_error(
-                _("The workbook could not be read. Open it in Excel or WPS, save it again and retry.")
-            ) from None
-    finally:
-        book.close()
+            found[name] = rows or []
+    unit_rows, person_rows = found[SHEET_UNITS], found[SHEET_PEOPLE]
     if not errors and not unit_rows and not person_rows:
-        raise _file_error(_("The workbook has no rows to import."))
+        raise file_error(_("The workbook has no rows to import."))
     return unit_rows, person_rows, errors
 
 
 # Validation --------------------------------------------------------------------------------------
 
 
-def _field_errors(exc: ValidationError, row: _Row, columns: dict[str, str]) -> list[RowError]:
-    """Place a model or service refusal on the row, under the column its field comes from."""
-    if hasattr(exc, "error_dict"):
-        return [
-            row.error(columns.get(name, ""), message)
-            for name, messages in exc.message_dict.items()
-            for message in messages
-        ]
-    return [row.error("", message) for message in exc.messages]
-
-
-def _clean_fields(obj: Any, fields: Iterable[str], row: _Row, columns: dict[str, str]) -> list[RowError]:
-    fields = set(fields)
-    exclude = [f.name for f in obj._meta.fields if f.name not in fields]
-    try:
-        obj.clean_fields(exclude=exclude)
-    except ValidationError as exc:
-        return _field_errors(exc, row, columns)
-    return []
-
-
-def _choices(labels: Iterable[str]) -> str:
-    return "、".join(labels)
-
-
 @dataclass
 class _UnitPlan:
-    row: _Row
+    row: Row
     name: str
     kind: str
     parent: str  # a unit name, "" for none
@@ -401,15 +226,15 @@ class _UnitPlan:
 
 @dataclass
 class _PersonPlan:
-    rows: list[_Row]
+    rows: list[Row]
     username: str
     name: str
     password: str
     fields: dict[str, Any]  # email/phone when the sheet has those columns
-    posts: list[tuple[_Row, str, str, str, bool]]  # row, unit name, role, title, is_principal
+    posts: list[tuple[Row, str, str, str, bool]]  # row, unit name, role, title, is_principal
 
 
-def _validate_units(rows: list[_Row], errors: list[RowError]) -> list[_UnitPlan]:
+def _validate_units(rows: list[Row], errors: list[RowError]) -> list[_UnitPlan]:
     names_in_file = {r.get(UNIT_NAME) for r in rows if r.get(UNIT_NAME)}
     existing = {
         u.name: u for u in Unit.objects.filter(name__in=names_in_file | {r.get(UNIT_PARENT) for r in rows})
@@ -449,7 +274,7 @@ def _validate_units(rows: list[_Row], errors: list[RowError]) -> list[_UnitPlan]
                 row.error(
                     UNIT_KIND,
                     _("Unknown unit type “%(value)s”. Use one of: %(choices)s.")
-                    % {"value": kind_label, "choices": _choices(UNIT_KIND_LABELS)},
+                    % {"value": kind_label, "choices": join_choices(UNIT_KIND_LABELS)},
                 )
             )
         parent = row.get(UNIT_PARENT)
@@ -481,7 +306,7 @@ def _validate_units(rows: list[_Row], errors: list[RowError]) -> list[_UnitPlan]
                     row.error(
                         UNIT_ZONE,
                         _("Unknown zone “%(name)s”. Use one of: %(choices)s.")
-                        % {"name": zone_name, "choices": _choices(zones)},
+                        % {"name": zone_name, "choices": join_choices(zones)},
                     )
                 )
         if row.has(UNIT_SORT):
@@ -494,7 +319,7 @@ def _validate_units(rows: list[_Row], errors: list[RowError]) -> list[_UnitPlan]
                 errors.append(row.error(UNIT_SORT, _("Enter a whole number of 0 or more.")))
         probe = Unit(name=name, kind=kind or UnitKind.DEPARTMENT, **fields)
         checked = ["short_name", "phone", "sort"] + (["name"] if name else [])
-        errors.extend(_clean_fields(probe, checked, row, UNIT_FIELD_COLUMNS))
+        errors.extend(clean_fields(probe, checked, row, UNIT_FIELD_COLUMNS))
         if len(errors) == before:
             plans.append(_UnitPlan(row=row, name=name, kind=kind, parent=parent, fields=fields))
     _check_cycles(plans, errors)
@@ -527,7 +352,7 @@ def _check_cycles(plans: list[_UnitPlan], errors: list[RowError]) -> None:
 
 
 def _validate_people(
-    rows: list[_Row], unit_names_in_file: set[str], errors: list[RowError]
+    rows: list[Row], unit_names_in_file: set[str], errors: list[RowError]
 ) -> list[_PersonPlan]:
     usernames = {r.get(PERSON_USERNAME) for r in rows if r.get(PERSON_USERNAME)}
     existing = {p.username: p for p in Person.objects.filter(username__in=usernames)}
@@ -552,7 +377,7 @@ def _validate_people(
                 fields["phone"] = row.get(PERSON_PHONE)
             probe = Person(username=username, name=name, **fields)
             checked = ["email", "phone"] + [f for f, v in (("username", username), ("name", name)) if v]
-            errors.extend(_clean_fields(probe, checked, row, PERSON_FIELD_COLUMNS))
+            errors.extend(clean_fields(probe, checked, row, PERSON_FIELD_COLUMNS))
             password = row.get(PERSON_PASSWORD)
             person = existing.get(username)
             if person is not None and not person.is_active:
@@ -604,7 +429,7 @@ def _validate_people(
                 row.error(
                     PERSON_ROLE,
                     _("Unknown role “%(value)s”. Use one of: %(choices)s.")
-                    % {"value": role_label, "choices": _choices(ROLE_LABELS)},
+                    % {"value": role_label, "choices": join_choices(ROLE_LABELS)},
                 )
             )
         unit_name = row.get(PERSON_UNIT)
@@ -639,9 +464,7 @@ def _validate_people(
             errors.append(row.error(PERSON_PRINCIPAL, _("Only a leader can be a principal leader.")))
         title = row.get(PERSON_TITLE)
         errors.extend(
-            _clean_fields(
-                Position(role=role or Role.STAFF, title=title), ["title"], row, PERSON_FIELD_COLUMNS
-            )
+            clean_fields(Position(role=role or Role.STAFF, title=title), ["title"], row, PERSON_FIELD_COLUMNS)
         )
         post_key = (unit_name, role)
         for earlier, earlier_unit, earlier_role, _title, _principal in plan.posts:
@@ -658,23 +481,11 @@ def _validate_people(
     return [p for u, p in plans.items() if u not in invalid]
 
 
-def _sorted_errors(errors: list[RowError]) -> list[RowError]:
-    sheets = {"": 0, SHEET_UNITS: 1, SHEET_PEOPLE: 2}
-    order = {c: i for i, c in enumerate((*UNIT_COLUMNS, *PERSON_COLUMNS))}
-    return sorted(errors, key=lambda e: (sheets.get(e.sheet, 3), e.row or 0, order.get(e.column, len(order))))
+def _sorted(errors: list[RowError]) -> list[RowError]:
+    return sorted_errors(errors, columns=(*UNIT_COLUMNS, *PERSON_COLUMNS), sheets=(SHEET_UNITS, SHEET_PEOPLE))
 
 
 # Applying ----------------------------------------------------------------------------------------
-
-
-class _Stop(Exception):
-    """Raised inside the transaction to roll back the whole file after a service refused a row."""
-
-
-def _service_error(exc: ValidationError | Conflict, row: _Row, columns: dict[str, str]) -> list[RowError]:
-    if isinstance(exc, Conflict):
-        return [row.error("", str(exc))]
-    return _field_errors(exc, row, columns)
 
 
 def _apply_units(actor: Person, plans: list[_UnitPlan], summary: ImportSummary) -> None:
@@ -705,7 +516,7 @@ def _apply_units(actor: Person, plans: list[_UnitPlan], summary: ImportSummary) 
             services.unit_update(actor=actor, unit=unit, expected_version=None, changes=changes)
             summary.updated_units.append(plan.name)
         except (ValidationError, Conflict) as exc:
-            raise _Stop(_service_error(exc, plan.row, UNIT_FIELD_COLUMNS)) from exc
+            raise ImportRejected(_sorted(service_errors(exc, plan.row, UNIT_FIELD_COLUMNS))) from exc
 
     for plan in plans:
         apply(plan)
@@ -762,7 +573,7 @@ def _apply_people(actor: Person, plans: list[_PersonPlan], summary: ImportSummar
             )
             summary.updated_people.append(plan.username)
         except (ValidationError, Conflict) as exc:
-            raise _Stop(_service_error(exc, plan.rows[0], PERSON_FIELD_COLUMNS)) from exc
+            raise ImportRejected(_sorted(service_errors(exc, plan.rows[0], PERSON_FIELD_COLUMNS))) from exc
 
 
 def org_import(*, actor: Person, data: bytes, filename: str = "") -> ImportSummary:
@@ -774,57 +585,24 @@ def org_import(*, actor: Person, data: bytes, filename: str = "") -> ImportSumma
     refusal from a service rolls the whole file back and is reported against its row.
     """
     access_manage_org(actor)
-    check_xlsx(data, filename)
+    check_xlsx(data, filename, max_bytes=MAX_UPLOAD_BYTES, max_unpacked=MAX_UNPACKED_BYTES)
     unit_rows, person_rows, errors = _read_workbook(data)
     if errors:
-        raise ImportRejected(_sorted_errors(errors))
+        raise ImportRejected(_sorted(errors))
     unit_plans = _validate_units(unit_rows, errors)
     unit_names_in_file = {r.get(UNIT_NAME) for r in unit_rows if r.get(UNIT_NAME)}
     person_plans = _validate_people(person_rows, unit_names_in_file, errors)
     if errors:
-        raise ImportRejected(_sorted_errors(errors))
+        raise ImportRejected(_sorted(errors))
     summary = ImportSummary()
-    try:
-        with transaction.atomic():
-            _apply_units(actor, unit_plans, summary)
-            _apply_people(actor, person_plans, summary)
-    except _Stop as stop:
-        raise ImportRejected(_sorted_errors(stop.args[0])) from None
+    # A refusal from a service raises ImportRejected inside the transaction: the whole file rolls back.
+    with transaction.atomic():
+        _apply_units(actor, unit_plans, summary)
+        _apply_people(actor, person_plans, summary)
     return summary
 
 
 # The template ------------------------------------------------------------------------------------
-
-
-def _header_row(
-    sheet: Worksheet, columns: tuple[str, ...], required: tuple[str, ...], widths: list[int]
-) -> None:
-    sheet.append(list(columns))
-    fill = PatternFill("solid", fgColor="DCE6F1")
-    for index, cell in enumerate(sheet[1]):
-        cell.font = Font(bold=True, color="C00000" if cell.value in required else "000000")
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center")
-        letter = cell.column_letter
-        sheet.column_dimensions[letter].width = widths[index]
-    sheet.freeze_panes = "A2"
-
-
-def _list_validation(sheet: Worksheet, values: Iterable[str], column: str) -> None:
-    formula = ",".join(values)
-    # Excel limits an inline list to 255 characters; past that the notes sheet has to do.
-    if not formula or len(formula) > 250:
-        return
-    validation = DataValidation(type="list", formula1=f'"{formula}"', allow_blank=True)
-    validation.add(f"{column}2:{column}2000")
-    sheet.add_data_validation(validation)
-
-
-def _as_text_columns(sheet: Worksheet, letters: str) -> None:
-    # Phone numbers, usernames and passwords must stay text (leading zeros, long digits).
-    for letter in letters:
-        for row in range(2, 501):
-            sheet[f"{letter}{row}"].number_format = "@"
 
 
 def import_template(*, actor: Person) -> bytes:
@@ -838,52 +616,62 @@ def import_template(*, actor: Person) -> bytes:
     units = book.active
     assert units is not None
     units.title = SHEET_UNITS
-    _header_row(units, UNIT_COLUMNS, UNIT_REQUIRED_COLUMNS, [28, 14, 16, 28, 20, 18, 8])
-    units.append(
-        ["招商服务科", "招商科", "区直部门", parent_name, zones[0] if zones else "", "0411-87000000", 10]
+    unit_example = [
+        "招商服务科",
+        "招商科",
+        "区直部门",
+        parent_name,
+        zones[0] if zones else "",
+        "0411-87000000",
+        10,
+    ]
+    template_sheet(
+        units,
+        headers=UNIT_COLUMNS,
+        required=[c in UNIT_REQUIRED_COLUMNS for c in UNIT_COLUMNS],
+        widths=[28, 14, 16, 28, 20, 18, 8],
+        examples=[unit_example],
     )
-    _as_text_columns(units, "F")
-    _list_validation(units, UNIT_KIND_LABELS, "C")
-    _list_validation(units, zones, "E")
+    number_format(units, "F", "@", first_row=2)
+    list_validation(units, "C", UNIT_KIND_LABELS, first_row=2)
+    list_validation(units, "E", zones, first_row=2)
 
     people = book.create_sheet(SHEET_PEOPLE)
-    _header_row(people, PERSON_COLUMNS, PERSON_REQUIRED_COLUMNS, [16, 12, 16, 26, 28, 16, 14, 10, 18])
-    people.append(
-        [
-            "zhangsan",
-            "张三",
-            "13800000000",
-            "zhangsan@example.com",
-            "招商服务科",
-            "单位负责人",
-            "科长",
-            NO,
-            "",
-        ]
+    person_example = [
+        "zhangsan",
+        "张三",
+        "13800000000",
+        "zhangsan@example.com",
+        "招商服务科",
+        "单位负责人",
+        "科长",
+        NO,
+        "",
+    ]
+    template_sheet(
+        people,
+        headers=PERSON_COLUMNS,
+        required=[c in PERSON_REQUIRED_COLUMNS for c in PERSON_COLUMNS],
+        widths=[16, 12, 16, 26, 28, 16, 14, 10, 18],
+        examples=[person_example],
     )
-    _as_text_columns(people, "ACI")
-    _list_validation(people, ROLE_LABELS, "F")
-    _list_validation(people, [YES, NO], "H")
+    # Phone numbers, usernames and passwords must stay text (leading zeros, long digits).
+    number_format(people, "ACI", "@", first_row=2)
+    list_validation(people, "F", ROLE_LABELS, first_row=2)
+    list_validation(people, "H", [YES, NO], first_row=2)
 
-    notes = book.create_sheet(SHEET_NOTES)
-    notes.append([_("Sheet"), _("Column"), _("Required"), _("What to write")])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DCE6F1")
-    for letter, width in zip("ABCD", (10, 14, 10, 90), strict=True):
-        notes.column_dimensions[letter].width = width
-    for sheet, column, required, text in template_notes(zones):
-        notes.append([sheet, column, YES if required else "", text])
-    notes.append([])
-    for line in _general_rules():
-        notes.append([line])
-    for row in notes.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    notes_sheet(
+        book,
+        SHEET_NOTES,
+        headings=[_("Sheet"), _("Column"), _("Required"), _("What to write")],
+        rows=[
+            [sheet, column, YES if required else "", text]
+            for sheet, column, required, text in template_notes(zones)
+        ],
+        rules=_general_rules(),
+        widths=(10, 14, 10, 90),
+    )
+    return workbook_bytes(book)
 
 
 def template_notes(zones: list[str]) -> list[tuple[str, str, bool, str]]:
@@ -900,7 +688,7 @@ def template_notes(zones: list[str]) -> list[tuple[str, str, bool, str]]:
             SHEET_UNITS,
             UNIT_KIND,
             True,
-            _("One of: %(choices)s.") % {"choices": _choices(UNIT_KIND_LABELS)},
+            _("One of: %(choices)s.") % {"choices": join_choices(UNIT_KIND_LABELS)},
         ),
         (
             SHEET_UNITS,
@@ -916,7 +704,7 @@ def template_notes(zones: list[str]) -> list[tuple[str, str, bool, str]]:
             SHEET_UNITS,
             UNIT_ZONE,
             False,
-            _("The zone the unit belongs to, one of: %(choices)s.") % {"choices": _choices(zones)},
+            _("The zone the unit belongs to, one of: %(choices)s.") % {"choices": join_choices(zones)},
         ),
         (SHEET_UNITS, UNIT_PHONE, False, _("The unit's phone number.")),
         (
@@ -947,7 +735,7 @@ def template_notes(zones: list[str]) -> list[tuple[str, str, bool, str]]:
             )
             % {"units": SHEET_UNITS},
         ),
-        (SHEET_PEOPLE, PERSON_ROLE, True, _("One of: %(choices)s.") % {"choices": _choices(ROLE_LABELS)}),
+        (SHEET_PEOPLE, PERSON_ROLE, True, _("One of: %(choices)s.") % {"choices": join_choices(ROLE_LABELS)}),
         (SHEET_PEOPLE, PERSON_TITLE, False, _("The job title of this post, such as 科长.")),
         (
             SHEET_PEOPLE,

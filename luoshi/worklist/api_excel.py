@@ -9,14 +9,13 @@ their size, so clients have one path.
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from luoshi.core.access import require
-from luoshi.core.models import Job
-from luoshi.core.uploads import validate_upload
+from luoshi.core.spreadsheets import FileRejected, JobQueued, job_queued, upload_refused
 from luoshi.org.models import Person
 
 from . import excel
@@ -24,38 +23,6 @@ from .access import is_supervisor
 from .excel_views import export_job_start, import_job_start
 
 router = Router(tags=["worklist"])
-
-
-class JobQueued(Schema):
-    job_id: int
-    state: str
-    url: str
-    page_url: str
-
-
-class FileProblem(Schema):
-    sheet: str
-    row: int | None
-    column: str
-    message: str
-
-
-class FileRejected(Schema):
-    code: str
-    message: str
-    errors: list[FileProblem]
-
-
-def _queued(request: HttpRequest, job: Job, page_url: str) -> Status:
-    return Status(
-        202,
-        {
-            "job_id": job.pk,
-            "state": job.state,
-            "url": request.build_absolute_uri(reverse("api:job_get", args=[job.pk])),
-            "page_url": request.build_absolute_uri(page_url),
-        },
-    )
 
 
 @router.post(
@@ -73,17 +40,11 @@ def _queued(request: HttpRequest, job: Job, page_url: str) -> Status:
 def item_import(request: HttpRequest, file: File[UploadedFile], publish: Form[bool] = False) -> Any:
     person: Person = request.user  # type: ignore[assignment]
     require(is_supervisor(person), person, "import_items")
-    from django.core.exceptions import ValidationError
-
-    try:
-        validate_upload(file, allowed=("xlsx",), max_bytes=excel.MAX_UPLOAD_BYTES)
-    except ValidationError as exc:
-        message = " ".join(exc.messages)
-        problem = {"sheet": "", "row": None, "column": "", "message": message}
-        return Status(400, {"code": "invalid_file", "message": message, "errors": [problem]})
-    file.seek(0)
+    refused = upload_refused(file, max_bytes=excel.MAX_UPLOAD_BYTES)
+    if refused is not None:
+        return refused
     job = import_job_start(actor=person, data=file.read(), filename=file.name or "", publish=publish)
-    return _queued(request, job, f"{reverse('worklist:import')}?job={job.pk}")
+    return job_queued(request, job, f"{reverse('worklist:import')}?job={job.pk}")
 
 
 @router.get(
@@ -101,8 +62,6 @@ def item_import(request: HttpRequest, file: File[UploadedFile], publish: Form[bo
 def item_export(request: HttpRequest) -> Any:
     person: Person = request.user  # type: ignore[assignment]
     if not person.scope.internal:
-        from django.http import Http404
-
         raise Http404
     job = export_job_start(actor=person, query=request.GET)
-    return _queued(request, job, reverse("job_detail", args=[job.pk]))
+    return job_queued(request, job, reverse("job_detail", args=[job.pk]))

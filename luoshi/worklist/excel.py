@@ -31,37 +31,58 @@ progress; `import_items` and `export_items` are the plain functions a benchmark 
 
 from __future__ import annotations
 
-import calendar
 import datetime
-import difflib
-import io
 import re
-import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from luoshi.core.errors import Conflict
 from luoshi.core.jobs import JobOutcome, Progress, job_runner
 from luoshi.core.models import Job
-from luoshi.core.uploads import MB, validate_upload
-from luoshi.org.importing import ImportRejected, RowError
+from luoshi.core.spreadsheets import (
+    HEADER_SEARCH_ROWS,
+    ImportRejected,
+    ProgressFn,
+    Row,
+    RowError,
+    SheetLayout,
+    cell_text,
+    check_xlsx,
+    choice_words,
+    date_cell,
+    export_sheet,
+    file_error,
+    job_input,
+    join_choices,
+    list_validation,
+    no_progress,
+    notes_sheet,
+    number_format,
+    open_workbook,
+    parse_date,
+    read_sheet,
+    rejected_outcome,
+    service_errors,
+    sorted_errors,
+    suggest,
+    template_sheet,
+)
+from luoshi.core.spreadsheets import XLSX_MIME as XLSX_MIME  # the pages and tests name it here
+from luoshi.core.spreadsheets import workbook_bytes as book_bytes
+from luoshi.core.uploads import MB
 from luoshi.org.models import Person, Role, Unit, Zone
 
 from . import services
@@ -71,14 +92,12 @@ from .lights import Light
 from .models import Category, Directive, Item, ItemQuerySet, ItemState, ProgressReport, ReportCycle
 from .selectors import item_list
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 10 * MB
 # A 10 MB zip can unpack to gigabytes; no real project list comes near this.
 MAX_UNPACKED_BYTES = 300 * MB
 MAX_ROWS = 10_000
 # Rows created per call of the bulk service, so the page sees progress between calls.
 CREATE_BATCH = 500
-HEADER_SEARCH_ROWS = 10
 SHEET_NAME = "工程项目清单"
 NOTES_SHEET_NAME = "填表说明"
 TEMPLATE_TITLE = "普湾经济区工程项目清单"
@@ -136,7 +155,8 @@ TEMPLATE_COLUMNS: tuple[str, ...] = (
     CYCLE,
     NOTE,
 )
-_HEADER_KEYS = {_t: key for key, titles in COLUMNS.items() for _t in titles}
+# A row with only a 序号 filled is a section title such as "二、改革与制度".
+LAYOUT = SheetLayout(COLUMNS, required=REQUIRED, anchor=TITLE, section=(SEQ,), max_rows=MAX_ROWS)
 
 # Which column a service's refusal of a field belongs to.
 FIELD_COLUMNS = {
@@ -173,109 +193,17 @@ CYCLE_WORDS = {
 # Reading the file --------------------------------------------------------------------------------
 
 
-def _file_error(message: str) -> ImportRejected:
-    return ImportRejected([RowError(sheet="", row=None, column="", message=message)])
-
-
-def check_workbook_bytes(data: bytes, filename: str = "") -> None:
-    """Refuse anything that is not an .xlsx workbook of at most 10 MB (decided by content)."""
-    upload = SimpleUploadedFile(filename or "import.xlsx", data)
-    try:
-        validate_upload(upload, allowed=("xlsx",), max_bytes=MAX_UPLOAD_BYTES)
-    except ValidationError as exc:
-        raise _file_error(" ".join(exc.messages)) from None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            unpacked = sum(info.file_size for info in package.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise _file_error(
-            _("The workbook could not be read. Open it in Excel or WPS, save it again and retry.")
-        ) from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise _file_error(_("The workbook is too large once unpacked. Split it into smaller files."))
-
-
-def _text(value: Any) -> str:
-    """A cell as the text a person typed: numbers without a spurious ".0", full-width folded."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.strftime("%Y-%m-%d")
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
-def _header(value: Any) -> str:
-    # Templates mark required columns with a star or a note in brackets: 完成时限（必填）.
-    text = re.sub(r"[(（【\[].*?[)）】\]]", "", _text(value))
-    return re.sub(r"[\s*＊:：]", "", text)
-
-
-@dataclass
-class _Row:
-    """One data row: its number as Excel shows it, its raw cells by column key."""
-
-    number: int
-    cells: dict[str, Any]
-    sheet: str
-    titles: dict[str, str]  # column key → the title the file uses
-
-    def raw(self, key: str) -> Any:
-        return self.cells.get(key)
-
-    def get(self, key: str) -> str:
-        return _text(self.cells.get(key))
-
-    def error(self, key: str, message: str) -> RowError:
-        return RowError(sheet=self.sheet, row=self.number, column=self.titles.get(key, key), message=message)
-
-
-def _find_header(rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]] | None:
-    """The header row (1-based) and each known column's position: the row with most known titles."""
-    best: tuple[int, dict[str, int]] | None = None
-    for number, values in enumerate(rows, start=1):
-        positions: dict[str, int] = {}
-        for index, value in enumerate(values):
-            key = _HEADER_KEYS.get(_header(value))
-            if key and key not in positions:
-                positions[key] = index
-        if TITLE in positions and len(positions) >= 2 and (best is None or len(positions) > len(best[1])):
-            best = (number, positions)
-    return best
-
-
-def _read_rows(data: bytes, errors: list[RowError], report: ProgressFn) -> list[_Row]:
+def _read_rows(data: bytes, errors: list[RowError], report: ProgressFn) -> list[Row]:
     """The data rows of the first sheet that has a header row; blank and section rows skipped."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds (zip, XML, KeyError…) for a broken package
-        raise _file_error(
-            _("The workbook could not be read. Open it in Excel or WPS, save it again and retry.")
-        ) from None
-    try:
+    with open_workbook(data) as book:
         for sheet in book.worksheets:
-            rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-            head: list[tuple[Any, ...]] = []
-            for values in rows:
-                head.append(values)
-                if len(head) >= HEADER_SEARCH_ROWS:
-                    break
-            found = _find_header(head)
-            if found is None:
+            rows = read_sheet(sheet, LAYOUT, errors, report)
+            if rows is None:
                 continue
-            # The sheet's declared size, for the progress bar only (it may be missing or wrong).
-            report(0, max(getattr(sheet, "max_row", 0) or 0, 0))
-            return _data_rows(sheet.title, head, rows, found, errors, report)
-    except ImportRejected:
-        raise
-    except Exception:  # a sheet whose XML is broken
-        raise _file_error(
-            _("The workbook could not be read. Open it in Excel or WPS, save it again and retry.")
-        ) from None
-    finally:
-        book.close()
-    raise _file_error(
+            if not rows and not errors:
+                raise file_error(_("The workbook has no rows to import."))
+            return rows
+    raise file_error(
         _(
             "No header row was found in the first %(count)s rows. It must hold at least “%(title)s” and “%(lead)s”."
         )
@@ -283,126 +211,11 @@ def _read_rows(data: bytes, errors: list[RowError], report: ProgressFn) -> list[
     )
 
 
-def _data_rows(
-    sheet: str,
-    head: list[tuple[Any, ...]],
-    rest: Iterator[tuple[Any, ...]],
-    found: tuple[int, dict[str, int]],
-    errors: list[RowError],
-    report: ProgressFn,
-) -> list[_Row]:
-    header_number, positions = found
-    header = head[header_number - 1]
-    titles = {key: _text(header[index]) for key, index in positions.items()}
-    for index, value in enumerate(header):
-        key = _HEADER_KEYS.get(_header(value))
-        if key and positions.get(key) != index:
-            errors.append(
-                RowError(sheet, header_number, _text(value), _("This column appears more than once."))
-            )
-    missing = [key for key in REQUIRED if key not in positions]
-    for key in missing:
-        errors.append(RowError(sheet, header_number, COLUMNS[key][0], _("This required column is missing.")))
-    if missing:
-        return []
-    result: list[_Row] = []
-
-    def all_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
-        yield from enumerate(head[header_number:], start=header_number + 1)
-        yield from enumerate(rest, start=len(head) + 1)
-
-    for number, values in all_rows():
-        cells = {key: values[index] if index < len(values) else None for key, index in positions.items()}
-        filled = [key for key, value in cells.items() if _text(value)]
-        # Blank rows, and section rows such as "一、招商引资" or a footnote in the 序号 column.
-        if not filled or filled == [SEQ]:
-            continue
-        if len(result) >= MAX_ROWS:
-            errors.append(
-                RowError(
-                    sheet,
-                    number,
-                    "",
-                    _("A sheet may hold at most %(count)s rows. Split the file.") % {"count": MAX_ROWS},
-                )
-            )
-            break
-        result.append(_Row(number=number, cells=cells, sheet=sheet, titles=titles))
-        if number % 500 == 0:
-            report(number)
-    if not result and not errors:
-        raise _file_error(_("The workbook has no rows to import."))
-    return result
-
-
 # Values ------------------------------------------------------------------------------------------
-
-_FULL_DATE = re.compile(r"^(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?$")
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*(?:月)?\s*(?:底|末|份)?$")
-_YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:底|末)?$")
-
-
-def parse_date(value: Any) -> datetime.date | None:
-    """A date from an Excel date, an Excel serial number or the ways people write one.
-
-    2026年12月31日, 2026-12-31, 2026/12/31, 2026.12.31 and 20261231 name a day; 2026年12月 and
-    2026年12月底 the last day of the month; 2026年底 the last day of the year. None if it is none.
-    """
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # Serial numbers between 1954 and 2119: anything else is not meant as a date.
-        if 20_000 <= value <= 80_000:
-            return from_excel(value).date()  # type: ignore[no-any-return]
-        return None
-    text = _text(value).split(" ")[0].split("T")[0]
-    try:
-        for pattern in (_FULL_DATE, _COMPACT_DATE):
-            match = pattern.match(text)
-            if match:
-                year, month, day = (int(g) for g in match.groups())
-                return datetime.date(year, month, day)
-        match = _MONTH.match(text)
-        if match:
-            year, month = int(match.group(1)), int(match.group(2))
-            return datetime.date(year, month, calendar.monthrange(year, month)[1])
-        match = _YEAR_END.match(text)
-        if match:
-            return datetime.date(int(match.group(1)), 12, 31)
-    except ValueError:  # 2026-02-30, month 13
-        return None
-    return None
 
 
 def _strip_brackets(text: str) -> str:
     return re.sub(r"[(（].*?[)）]", "", text).strip()
-
-
-def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """The known names closest to `name`: those containing it (or contained in it) first."""
-    names = list(dict.fromkeys(candidates))
-    contained = [c for c in names if name and (name in c or c in name)]
-    contained.sort(key=lambda c: abs(len(c) - len(name)))
-    close = difflib.get_close_matches(name, names, n=n, cutoff=0.5)
-    return list(dict.fromkeys([*contained, *close]))[:n]
-
-
-def _choices(labels: Iterable[str]) -> str:
-    return "、".join(labels)
-
-
-def _labels_of(choices: Any) -> dict[str, Any]:
-    """Every way a choice can be written: its value and its label in English and in Chinese."""
-    words: dict[str, Any] = {}
-    for value, label in choices.choices:
-        words[str(value).lower()] = value
-        for language in ("en", "zh-hans"):
-            with translation.override(language):
-                words[str(label).lower()] = value
-    return words
 
 
 # Validation --------------------------------------------------------------------------------------
@@ -412,7 +225,7 @@ def _labels_of(choices: Any) -> dict[str, Any]:
 class _Plan:
     """One valid row, ready for `item_create`."""
 
-    row: _Row
+    row: Row
     title: str
     deadline: datetime.date
     directive: Directive | None
@@ -423,7 +236,7 @@ class _Plan:
 class _Lookups:
     """The names the rows refer to, loaded once for the whole file."""
 
-    def __init__(self, rows: list[_Row]) -> None:
+    def __init__(self, rows: list[Row]) -> None:
         self.units: dict[str, Unit] = {}
         for unit in Unit.objects.all():
             self.units.setdefault(unit.name, unit)
@@ -446,8 +259,8 @@ class _Lookups:
             .exclude(state=ItemState.CANCELLED)
             .values_list("title", "lead_unit_id", "deadline", "code")
         }
-        self.categories = _labels_of(Category)
-        self.cycles = {**_labels_of(ReportCycle), **CYCLE_WORDS}
+        self.categories = choice_words(Category)
+        self.cycles = {**choice_words(ReportCycle), **CYCLE_WORDS}
         self._suggestions: dict[tuple[str, str], list[str]] = {}
 
     def suggestions(self, kind: str, name: str, candidates: Callable[[], Iterable[str]]) -> list[str]:
@@ -462,18 +275,18 @@ class _Lookups:
         return self.directive_titles
 
 
-def _unknown_unit(row: _Row, key: str, name: str, lookups: _Lookups) -> RowError:
+def _unknown_unit(row: Row, key: str, name: str, lookups: _Lookups) -> RowError:
     close = lookups.suggestions("unit", name, lambda: lookups.active_unit_names)
     if close:
         return row.error(
             key,
             _("Unknown unit “%(name)s”. Did you mean: %(choices)s?")
-            % {"name": name, "choices": _choices(close)},
+            % {"name": name, "choices": join_choices(close)},
         )
     return row.error(key, _("Unknown unit “%(name)s”.") % {"name": name})
 
 
-def _unit(row: _Row, key: str, name: str, lookups: _Lookups, errors: list[RowError]) -> Unit | None:
+def _unit(row: Row, key: str, name: str, lookups: _Lookups, errors: list[RowError]) -> Unit | None:
     unit = lookups.units.get(name)
     if unit is None:
         errors.append(_unknown_unit(row, key, name, lookups))
@@ -484,7 +297,7 @@ def _unit(row: _Row, key: str, name: str, lookups: _Lookups, errors: list[RowErr
     return unit
 
 
-def _leader(row: _Row, text: str, lookups: _Lookups, errors: list[RowError]) -> Person | None:
+def _leader(row: Row, text: str, lookups: _Lookups, errors: list[RowError]) -> Person | None:
     names = [n for n in (_strip_brackets(p) for p in SEPARATORS.split(text)) if n]
     if len(names) > 1:
         errors.append(row.error(LEADER, _("Name one leader in charge only.")))
@@ -514,7 +327,7 @@ def _leader(row: _Row, text: str, lookups: _Lookups, errors: list[RowError]) -> 
     if close:
         message = _("Unknown leader in charge “%(name)s”. Did you mean: %(choices)s?") % {
             "name": name,
-            "choices": _choices(close),
+            "choices": join_choices(close),
         }
     else:
         message = _("Unknown leader in charge “%(name)s”.") % {"name": name}
@@ -522,7 +335,7 @@ def _leader(row: _Row, text: str, lookups: _Lookups, errors: list[RowError]) -> 
     return None
 
 
-def _zone(row: _Row, name: str, lookups: _Lookups, errors: list[RowError]) -> Zone | None:
+def _zone(row: Row, name: str, lookups: _Lookups, errors: list[RowError]) -> Zone | None:
     zone = lookups.zones.get(name)
     if zone is None:
         matches = [z for n, z in lookups.zones.items() if name in n]
@@ -532,18 +345,18 @@ def _zone(row: _Row, name: str, lookups: _Lookups, errors: list[RowError]) -> Zo
         if close:
             message = _("Unknown zone “%(name)s”. Did you mean: %(choices)s?") % {
                 "name": name,
-                "choices": _choices(close),
+                "choices": join_choices(close),
             }
         else:
             message = _("Unknown zone “%(name)s”. Use one of: %(choices)s.") % {
                 "name": name,
-                "choices": _choices(lookups.zones),
+                "choices": join_choices(lookups.zones),
             }
         errors.append(row.error(ZONE, message))
     return zone
 
 
-def _directive(row: _Row, title: str, lookups: _Lookups, errors: list[RowError]) -> Directive | None:
+def _directive(row: Row, title: str, lookups: _Lookups, errors: list[RowError]) -> Directive | None:
     found = lookups.directives.get(title, [])
     if len(found) == 1:
         return found[0]
@@ -560,7 +373,7 @@ def _directive(row: _Row, title: str, lookups: _Lookups, errors: list[RowError])
     if close:
         message = _("Unknown directive “%(name)s”. Did you mean: %(choices)s?") % {
             "name": title,
-            "choices": _choices(close),
+            "choices": join_choices(close),
         }
     else:
         message = _("Unknown directive “%(name)s”. Enter the directive first, or leave the cell empty.") % {
@@ -570,9 +383,9 @@ def _directive(row: _Row, title: str, lookups: _Lookups, errors: list[RowError])
     return None
 
 
-def _date_cell(row: _Row, key: str, errors: list[RowError], required: bool) -> datetime.date | None:
+def _date_cell(row: Row, key: str, errors: list[RowError], required: bool) -> datetime.date | None:
     raw = row.raw(key)
-    if not _text(raw):
+    if not cell_text(raw):
         if required:
             errors.append(row.error(key, _("This cell is required.")))
         return None
@@ -582,19 +395,19 @@ def _date_cell(row: _Row, key: str, errors: list[RowError], required: bool) -> d
             row.error(
                 key,
                 _("“%(value)s” is not a date. Write it like 2026-12-31 or 2026年12月31日.")
-                % {"value": _text(raw)},
+                % {"value": cell_text(raw)},
             )
         )
     return value
 
 
-def _length(row: _Row, key: str, value: str, limit: int, errors: list[RowError]) -> None:
+def _length(row: Row, key: str, value: str, limit: int, errors: list[RowError]) -> None:
     if len(value) > limit:
         errors.append(row.error(key, _("This text is longer than %(max)s characters.") % {"max": limit}))
 
 
 def _validate_row(
-    row: _Row, lookups: _Lookups, first_row: dict[str, int], errors: list[RowError]
+    row: Row, lookups: _Lookups, first_row: dict[str, int], errors: list[RowError]
 ) -> _Plan | None:
     before = len(errors)
     fields: dict[str, Any] = {}
@@ -647,7 +460,10 @@ def _validate_row(
                 row.error(
                     CATEGORY,
                     _("Unknown category “%(value)s”. Use one of: %(choices)s.")
-                    % {"value": category_text, "choices": _choices(str(label) for label in Category.labels)},
+                    % {
+                        "value": category_text,
+                        "choices": join_choices(str(label) for label in Category.labels),
+                    },
                 )
             )
         fields["category"] = category
@@ -659,7 +475,10 @@ def _validate_row(
                 row.error(
                     CYCLE,
                     _("Unknown report cycle “%(value)s”. Use one of: %(choices)s.")
-                    % {"value": cycle_text, "choices": _choices(str(label) for label in ReportCycle.labels)},
+                    % {
+                        "value": cycle_text,
+                        "choices": join_choices(str(label) for label in ReportCycle.labels),
+                    },
                 )
             )
         fields["report_cycle"] = cycle
@@ -683,8 +502,7 @@ def _validate_row(
 
 
 def _sorted(errors: list[RowError], titles: dict[str, str]) -> list[RowError]:
-    order = {title: i for i, title in enumerate(titles.values())}
-    return sorted(errors, key=lambda e: (e.row or 0, order.get(e.column, len(order))))
+    return sorted_errors(errors, columns=titles.values())
 
 
 # Importing ---------------------------------------------------------------------------------------
@@ -710,29 +528,6 @@ class ImportResult:
         }
 
 
-class _Stop(Exception):
-    """Raised inside the transaction to roll the whole file back after a service refused a row."""
-
-
-def _service_errors(exc: ValidationError | Conflict, row: _Row) -> list[RowError]:
-    if isinstance(exc, Conflict):
-        return [row.error("", str(exc))]
-    if hasattr(exc, "error_dict"):
-        return [
-            row.error(FIELD_COLUMNS.get(name, ""), message)
-            for name, messages in exc.message_dict.items()
-            for message in messages
-        ]
-    return [row.error("", message) for message in exc.messages]
-
-
-ProgressFn = Callable[..., None]
-
-
-def _no_progress(done: int, total: int | None = None, stage: str | None = None) -> None:
-    return None
-
-
 def import_items(
     workbook_bytes: bytes,
     actor: Person,
@@ -747,9 +542,9 @@ def import_items(
     (row, column, reason) and writes nothing; otherwise creates the items as drafts, published
     to their lead units when `publish` is set, in one transaction.
     """
-    report = progress or _no_progress
+    report = progress or no_progress
     access_supervise(actor)
-    check_workbook_bytes(workbook_bytes, filename)
+    check_xlsx(workbook_bytes, filename, max_bytes=MAX_UPLOAD_BYTES, max_unpacked=MAX_UNPACKED_BYTES)
     errors: list[RowError] = []
     report(0, 0, _("Reading the workbook"))
     rows = _read_rows(workbook_bytes, errors, report)
@@ -771,21 +566,19 @@ def import_items(
         raise ImportRejected(_sorted(errors, titles))
     result = ImportResult(published=publish)
     report(0, total, _("Creating the items"))
-    try:
-        with transaction.atomic():
-            for start in range(0, len(plans), CREATE_BATCH):
-                batch = plans[start : start + CREATE_BATCH]
-                items = _create(actor, batch)
-                if publish:
-                    for plan, item in zip(batch, items, strict=True):
-                        try:
-                            services.item_publish(actor=actor, item=item, expected_version=item.version)
-                        except (ValidationError, Conflict) as exc:
-                            raise _Stop(_service_errors(exc, plan.row)) from exc
-                result.codes.extend(item.code for item in items)
-                report(len(result.codes))
-    except _Stop as stop:
-        raise ImportRejected(_sorted(stop.args[0], titles)) from None
+    # A refusal from a service raises ImportRejected inside the transaction: the whole file rolls back.
+    with transaction.atomic():
+        for start in range(0, len(plans), CREATE_BATCH):
+            batch = plans[start : start + CREATE_BATCH]
+            items = _create(actor, batch)
+            if publish:
+                for plan, item in zip(batch, items, strict=True):
+                    try:
+                        services.item_publish(actor=actor, item=item, expected_version=item.version)
+                    except (ValidationError, Conflict) as exc:
+                        raise ImportRejected(service_errors(exc, plan.row, FIELD_COLUMNS)) from exc
+            result.codes.extend(item.code for item in items)
+            report(len(result.codes))
     report(total)
     return result
 
@@ -805,24 +598,22 @@ def _create(actor: Person, plans: list[_Plan]) -> list[Item]:
     try:
         return services.item_create_many(actor=actor, drafts=drafts)
     except services.ItemDraftRejected as exc:
-        raise _Stop(_service_errors(exc, plans[exc.index].row)) from exc
+        raise ImportRejected(service_errors(exc, plans[exc.index].row, FIELD_COLUMNS)) from exc
 
 
 @job_runner("worklist.import")
 def run_import_job(job: Job, progress: Progress) -> JobOutcome:
     """The background import: the uploaded workbook, by the person who uploaded it."""
-    with job.input_file.open("rb") as handle:
-        data = handle.read()
     try:
         result = import_items(
-            data,
+            job_input(job),
             job.created_by,
             publish=bool(job.params.get("publish")),
             filename=job.input_name,
             progress=progress,
         )
     except ImportRejected as exc:
-        return JobOutcome(ok=False, message=exc.message, errors=[e.as_dict() for e in exc.errors])
+        return rejected_outcome(exc)
     if result.published:
         message = ngettext(
             "%(count)s item was imported and published to its lead unit for claiming.",
@@ -923,7 +714,7 @@ def export_items(
     `queryset` is usually `selectors.item_list(...)` (filtered, sorted, with `light`); a plain
     queryset gets its lights as of `at`. Two queries whatever the number of rows.
     """
-    report = progress or _no_progress
+    report = progress or no_progress
     items: QuerySet[Item] = queryset
     if "light" not in items.query.annotations:
         items = ItemQuerySet.with_light(items, at)  # type: ignore[arg-type]
@@ -934,41 +725,21 @@ def export_items(
     report(0, total, _("Writing the workbook"))
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET_NAME)
-    for index, width in enumerate(EXPORT_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
     moment = timezone.localtime(at or timezone.now())
-    title = WriteOnlyCell(
-        sheet,
-        value=_("Implementation list, exported %(time)s") % {"time": moment.strftime("%Y-%m-%d %H:%M")},
+    sheet = export_sheet(
+        book,
+        SHEET_NAME,
+        title=_("Implementation list, exported %(time)s") % {"time": moment.strftime("%Y-%m-%d %H:%M")},
+        headers=EXPORT_HEADERS,
+        widths=EXPORT_WIDTHS,
+        freeze="C3",
     )
-    title.font = Font(bold=True, size=14)
-    title.alignment = Alignment(horizontal="center")
-    sheet.append([title])
-    sheet.merged_cells.add(f"A1:{get_column_letter(len(EXPORT_HEADERS))}1")
-    header_fill = PatternFill("solid", fgColor="DCE6F1")
-    header = []
-    for text in EXPORT_HEADERS:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header.append(cell)
-    sheet.append(header)
-    sheet.freeze_panes = "C3"
 
     fills = {light: PatternFill("solid", fgColor=color) for light, color in LIGHT_FILLS.items()}
     light_labels = {value: str(label) for value, label in Light.choices}
     state_labels = {value: str(label) for value, label in ItemState.choices}
     category_labels = {value: str(label) for value, label in Category.choices}
     cycle_labels = {value: str(label) for value, label in ReportCycle.choices}
-
-    def date_cell(value: datetime.date | None) -> Any:
-        if value is None:
-            return None
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
 
     for number, item in enumerate(rows, start=1):
         light = getattr(item, "light", "")
@@ -988,22 +759,21 @@ def export_items(
                 item.leader.name if item.leader else None,
                 item.owner.name if item.owner else None,
                 _target(item) or None,
-                date_cell(item.start_date),
-                date_cell(item.deadline),
+                date_cell(sheet, item.start_date),
+                date_cell(sheet, item.deadline),
                 cycle_labels.get(item.report_cycle, item.report_cycle),
                 state_labels.get(item.state, item.state),
                 light_cell,
                 item.latest_percent,  # type: ignore[attr-defined]
                 item.latest_done,  # type: ignore[attr-defined]
-                date_cell(item.latest_on),  # type: ignore[attr-defined]
+                date_cell(sheet, item.latest_on),  # type: ignore[attr-defined]
             ]
         )
         if number % 500 == 0:
             report(number)
-    out = io.BytesIO()
-    book.save(out)
+    data = book_bytes(book)
     report(total)
-    return out.getvalue()
+    return data
 
 
 def export_filename(moment: datetime.datetime | None = None) -> str:
@@ -1042,27 +812,27 @@ def template_notes(zones: list[str]) -> list[tuple[str, bool, str]]:
             COLUMNS[TITLE][0],
             True,
             _("The item, up to 200 characters. Each item appears once in the file. Also read as: %(others)s.")
-            % {"others": _choices(COLUMNS[TITLE][1:4])},
+            % {"others": join_choices(COLUMNS[TITLE][1:4])},
         ),
         (
             COLUMNS[CATEGORY][0],
             False,
             _("One of: %(choices)s. Empty means %(default)s.")
-            % {"choices": _choices(str(c) for c in Category.labels), "default": Category.PROJECT.label},
+            % {"choices": join_choices(str(c) for c in Category.labels), "default": Category.PROJECT.label},
         ),
         (
             COLUMNS[DIRECTIVE][0],
             False,
             _("The title of a directive already entered in Luoshi; empty for a stand-alone item."),
         ),
-        (COLUMNS[ZONE][0], False, _("One of: %(choices)s.") % {"choices": _choices(zones)}),
+        (COLUMNS[ZONE][0], False, _("One of: %(choices)s.") % {"choices": join_choices(zones)}),
         (
             COLUMNS[LEAD][0],
             True,
             _(
                 "The full name (or short name) of the lead unit, as in the unit tree. Also read as: %(others)s."
             )
-            % {"others": _choices(COLUMNS[LEAD][1:3])},
+            % {"others": join_choices(COLUMNS[LEAD][1:3])},
         ),
         (
             COLUMNS[SUPPORT][0],
@@ -1087,13 +857,16 @@ def template_notes(zones: list[str]) -> list[tuple[str, bool, str]]:
                 "A date: an Excel date, or text such as 2026-12-31, 2026/12/31, 2026.12.31, 2026年12月31日; "
                 "2026年12月底 means the last day of that month. Also read as: %(others)s."
             )
-            % {"others": _choices(COLUMNS[DEADLINE][1:3])},
+            % {"others": join_choices(COLUMNS[DEADLINE][1:3])},
         ),
         (
             COLUMNS[CYCLE][0],
             False,
             _("One of: %(choices)s. Empty means %(default)s.")
-            % {"choices": _choices(str(c) for c in ReportCycle.labels), "default": ReportCycle.WEEKLY.label},
+            % {
+                "choices": join_choices(str(c) for c in ReportCycle.labels),
+                "default": ReportCycle.WEEKLY.label,
+            },
         ),
         (COLUMNS[NOTE][0], False, _("Anything else about the item; kept as its description.")),
     ]
@@ -1144,63 +917,35 @@ def import_template(*, actor: Person) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = SHEET_NAME
-    headers = [COLUMNS[key][0] for key in TEMPLATE_COLUMNS]
-    widths = (6, 36, 12, 24, 16, 20, 26, 10, 10, 36, 14, 14, 10, 30)
-    last = get_column_letter(len(headers))
-    sheet.append([TEMPLATE_TITLE])
-    sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"].font = Font(bold=True, size=16)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 30
-    sheet.append(headers)
-    thin = Side(style="thin", color="999999")
-    for index, cell in enumerate(sheet[2]):
-        key = TEMPLATE_COLUMNS[index]
-        cell.font = Font(bold=True, color="C00000" if key in REQUIRED else "000000")
-        cell.fill = PatternFill("solid", fgColor="DCE6F1")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-        sheet.column_dimensions[cell.column_letter].width = widths[index]
-    sheet.append(
-        _example_row(
-            units[0] if units else "招商局",
-            "、".join(units[1:3]),
-            zones[0] if zones else "",
-            leader.name if leader else "",
-        )
+    example = _example_row(
+        units[0] if units else "招商局",
+        "、".join(units[1:3]),
+        zones[0] if zones else "",
+        leader.name if leader else "",
     )
-    sheet.freeze_panes = "C3"
-    for key, values in (
-        (ZONE, zones),
-        (CATEGORY, [str(c) for c in Category.labels]),
-        (CYCLE, [str(c) for c in ReportCycle.labels]),
-    ):
-        formula = ",".join(values)
-        if values and len(formula) <= 250:  # Excel's limit for an inline list
-            letter = get_column_letter(TEMPLATE_COLUMNS.index(key) + 1)
-            validation = DataValidation(type="list", formula1=f'"{formula}"', allow_blank=True)
-            validation.add(f"{letter}3:{letter}2000")
-            sheet.add_data_validation(validation)
-    for key in (START, DEADLINE):
-        letter = get_column_letter(TEMPLATE_COLUMNS.index(key) + 1)
-        for row in range(3, 501):
-            sheet[f"{letter}{row}"].number_format = "yyyy-mm-dd"
+    header_row = template_sheet(
+        sheet,
+        title=TEMPLATE_TITLE,
+        headers=[COLUMNS[key][0] for key in TEMPLATE_COLUMNS],
+        required=[key in REQUIRED for key in TEMPLATE_COLUMNS],
+        widths=(6, 36, 12, 24, 16, 20, 26, 10, 10, 36, 14, 14, 10, 30),
+        examples=[example],
+        freeze="C3",
+    )
 
-    notes = book.create_sheet(NOTES_SHEET_NAME)
-    notes.append([_("Column"), _("Required"), _("What to write")])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DCE6F1")
-    for letter, width in zip("ABC", (14, 10, 90), strict=True):
-        notes.column_dimensions[letter].width = width
-    for column, required, text in template_notes(zones):
-        notes.append([column, "是" if required else "", text])
-    notes.append([])
-    for line in general_rules():
-        notes.append([line])
-    for row_cells in notes.iter_rows(min_row=2):
-        for cell in row_cells:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    def letter(key: str) -> str:
+        return get_column_letter(TEMPLATE_COLUMNS.index(key) + 1)
+
+    list_validation(sheet, letter(ZONE), zones, first_row=header_row + 1)
+    list_validation(sheet, letter(CATEGORY), [str(c) for c in Category.labels], first_row=header_row + 1)
+    list_validation(sheet, letter(CYCLE), [str(c) for c in ReportCycle.labels], first_row=header_row + 1)
+    number_format(sheet, [letter(START), letter(DEADLINE)], "yyyy-mm-dd", first_row=header_row + 1)
+    notes_sheet(
+        book,
+        NOTES_SHEET_NAME,
+        headings=[_("Column"), _("Required"), _("What to write")],
+        rows=[[column, "是" if required else "", text] for column, required, text in template_notes(zones)],
+        rules=general_rules(),
+        widths=(14, 10, 90),
+    )
+    return book_bytes(book)

@@ -6,22 +6,20 @@ is one path: the page shows the job's progress bar, polled by htmx, then its res
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from luoshi.core.access import get_visible_or_404, require
-from luoshi.core.forms import StyledForm
+from luoshi.core.access import require
 from luoshi.core.jobs import job_start, live_progress
 from luoshi.core.models import Job
-from luoshi.core.uploads import validate_upload
+from luoshi.core.spreadsheets import WorkbookForm, page_job, xlsx_response
 from luoshi.org.models import Person, Zone
 
 from . import excel
@@ -31,18 +29,13 @@ from .filters import item_query_string
 TEMPLATE_FILENAME = "工程项目清单导入模板.xlsx"
 
 
-class ImportForm(StyledForm):
-    file = forms.FileField(label=gettext_lazy("Excel workbook (.xlsx)"))
+class ImportForm(WorkbookForm):
+    max_bytes = excel.MAX_UPLOAD_BYTES
     publish = forms.BooleanField(
         label=gettext_lazy("Publish the items to their lead units at once"),
         required=False,
         help_text=gettext_lazy("Otherwise they are created as drafts, to be checked and published later."),
     )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        validate_upload(upload, allowed=("xlsx",), max_bytes=excel.MAX_UPLOAD_BYTES)
-        return upload
 
 
 def _person(request: HttpRequest) -> Person:
@@ -97,10 +90,7 @@ def item_import(request: HttpRequest) -> HttpResponse:
             publish=form.cleaned_data["publish"],
         )
         return redirect(f"{reverse('worklist:import')}?job={queued.pk}")
-    job: Job | None = None
-    raw_job = request.GET.get("job", "")
-    if raw_job.isdigit():
-        job = get_visible_or_404(Job.objects.filter(kind="worklist.import"), person, pk=int(raw_job))
+    job = page_job(request, person, "worklist.import")
     zones = list(Zone.objects.filter(is_active=True).values_list("name", flat=True))
     context = {
         "form": form,
@@ -117,11 +107,7 @@ def item_import_template(request: HttpRequest) -> HttpResponse:
     """The workbook to fill in: title row, column titles, an example row and the notes sheet."""
     person = _person(request)
     require(is_supervisor(person), person, "import_items")
-    response = HttpResponse(excel.import_template(actor=person), content_type=excel.XLSX_MIME)
-    response["Content-Disposition"] = (
-        content_disposition_header(as_attachment=True, filename=TEMPLATE_FILENAME) or "attachment"
-    )
-    return response
+    return xlsx_response(excel.import_template(actor=person), TEMPLATE_FILENAME)
 
 
 @login_required
