@@ -19,12 +19,14 @@ from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from luoshi.core.api import router as core_router
 from luoshi.core.apierrors import error_body, install_error_handlers
 from luoshi.investment.api import router as investment_router
+from luoshi.investment.api_excel import router as investment_excel_router
 from luoshi.notify.api import router as notify_router
 from luoshi.org.api import router as org_router
 from luoshi.org.api_import import router as org_import_router
 from luoshi.org.models import ApiToken, Person
 from luoshi.org.services import token_hash
 from luoshi.service.api import router as service_router
+from luoshi.service.api_excel import router as service_excel_router
 from luoshi.worklist.api import router as worklist_router
 from luoshi.worklist.api_excel import router as worklist_excel_router
 
@@ -148,7 +150,10 @@ api.add_router("/notifications", notify_router)
 # The Excel routes first: /worklist/items/export must win over /worklist/items/{item_id}.
 api.add_router("/worklist", worklist_excel_router)
 api.add_router("/worklist", worklist_router)
+# Likewise /service/enterprises/export and /investment/projects/export before their {id} routes.
+api.add_router("/service", service_excel_router)
 api.add_router("/service", service_router)
+api.add_router("/investment", investment_excel_router)
 api.add_router("/investment", investment_router)
 
 

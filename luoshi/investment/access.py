@@ -29,6 +29,11 @@ def can_set_targets(person: Person) -> bool:
     return person.is_superuser or person.scope.has_role(Role.LEADER, Role.SUPERVISOR)
 
 
+def can_import_projects(person: Person) -> bool:
+    """A ledger creates projects for many people and zones at once: the supervision office imports it."""
+    return person.is_superuser or person.scope.has_role(Role.SUPERVISOR)
+
+
 def access_edit_project(person: Person, project: Project) -> None:
     require(can_edit_project(person, project), person, "edit_project", project)
 
@@ -39,3 +44,7 @@ def access_add_project(person: Person) -> None:
 
 def access_set_targets(person: Person) -> None:
     require(can_set_targets(person), person, "set_targets")
+
+
+def access_import_projects(person: Person) -> None:
+    require(can_import_projects(person), person, "import_projects")

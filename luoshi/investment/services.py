@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from luoshi.core.audit import audit_record, snapshot
-from luoshi.core.numbering import next_code
+from luoshi.core.audit import audit_record, audit_record_many, snapshot
+from luoshi.core.numbering import next_code, next_codes
 from luoshi.core.uploads import sha256_of, validate_upload
 from luoshi.core.versioning import update_versioned
 from luoshi.notify.services import notification_post
-from luoshi.org.models import Person, Role, Unit, Zone
+from luoshi.org.models import Person, Position, Role, Unit, Zone
 
 from .access import access_add_project, access_edit_project, access_set_targets
 from .models import (
@@ -59,19 +61,31 @@ PROJECT_FIELDS = {
 }
 
 
-def _validate(project: Project, *, owner_named: bool = True) -> None:
-    project.full_clean(exclude=["code"])
+def _rule_errors(project: Project, *, leader_is_leader: bool, owner_has_post: bool | None) -> dict[str, str]:
+    """The project's own rules, given what the database says of its leader and its owner."""
     errors: dict[str, str] = {}
     if project.planned_investment is not None and project.planned_investment <= 0:
         errors["planned_investment"] = _("The planned investment must be more than zero.")
-    if project.leader_id and not project.leader.positions.filter(role=Role.LEADER).exists():  # type: ignore[union-attr]
+    if project.leader_id and not leader_is_leader:
         errors["leader"] = _("The leader in charge must hold a leader's post.")
+    if owner_has_post is False:
+        errors["owner"] = _("The person responsible must hold a post in a government unit.")
+    return errors
+
+
+def _validate(project: Project, *, owner_named: bool = True) -> None:
+    project.full_clean(exclude=["code"])
+    leader_is_leader = (
+        not project.leader_id or project.leader.positions.filter(role=Role.LEADER).exists()  # type: ignore[union-attr]
+    )
     # Checked when the owner is named, so a project whose owner has since left can still be edited.
-    if owner_named and not (
+    owner_has_post = (
         project.owner.is_active
         and project.owner.positions.filter(unit__isnull=False).exclude(role=Role.ENTERPRISE).exists()
-    ):
-        errors["owner"] = _("The person responsible must hold a post in a government unit.")
+        if owner_named
+        else None
+    )
+    errors = _rule_errors(project, leader_is_leader=leader_is_leader, owner_has_post=owner_has_post)
     if errors:
         raise ValidationError(errors)
 
@@ -173,6 +187,14 @@ def _link_enterprise(actor: Person, project: Project, uscc: str, enterprise_name
     enterprise = Enterprise.objects.filter(uscc=code).first()
     if enterprise is None:
         name = (enterprise_name or project.investor).strip()
+        longest = Enterprise._meta.get_field("name").max_length or 100
+        if len(name) > longest:  # an investor's name may be longer than an enterprise's may be
+            raise ValidationError(
+                {
+                    "enterprise_name": _("An enterprise's name may be at most %(max)s characters.")
+                    % {"max": longest}
+                }
+            )
         if Enterprise.objects.filter(name=name).exists():
             raise ValidationError(
                 {
@@ -279,6 +301,249 @@ def project_move(
         after={**snapshot(project), "reason": reason, "documents": names},
     )
     return project
+
+
+# A ledger (台账) of projects ------------------------------------------------------------------------
+
+# The reason recorded on every move of a project's history that came from a ledger, not from a move
+# made in Luoshi with its evidence (a spreadsheet cannot carry the documents).
+IMPORT_REASON = "台账导入"
+
+
+def project_history_errors(
+    *,
+    stage: str,
+    lead_on: datetime.date | None,
+    reached: dict[str, datetime.date | None],
+    contracted_amount: Decimal | None,
+    uscc: str,
+    today: datetime.date,
+) -> dict[str, str]:
+    """What is wrong with a project's history as a ledger states it, by field (empty if nothing).
+
+    `reached` gives the date each stage after the lead was reached (None or absent: skipped). The
+    rules are those of `project_move` that do not need documents: stages in order and dated, not
+    in the future, the current stage's date given, the contracted amount once signed, a valid
+    USCC once registered — and nothing recorded for a stage the project has not reached.
+    """
+    if stage not in STAGES:
+        return {"stage": _("Unknown stage.")}
+    errors: dict[str, str] = {}
+    here = STAGES.index(stage)
+    for later in STAGES[here + 1 :]:
+        if reached.get(later):
+            errors[f"{later}_on"] = _(
+                "The project has not reached “%(stage)s”: leave this date empty or change the stage."
+            ) % {"stage": Stage(later).label}
+    if here and not reached.get(stage):
+        errors[f"{stage}_on"] = _("Give the date the project reached “%(stage)s”.") % {
+            "stage": Stage(stage).label
+        }
+    previous: str = Stage.LEAD
+    previous_on = lead_on
+    for step in STAGES[1 : here + 1]:
+        on = reached.get(step)
+        if not on:
+            continue  # a skipped stage
+        if on > today:
+            errors[f"{step}_on"] = _("The date cannot be in the future.")
+        elif previous_on and on < previous_on:
+            errors[f"{step}_on"] = _("This date is before the date of “%(stage)s” (%(date)s).") % {
+                "stage": Stage(previous).label,
+                "date": previous_on,
+            }
+        previous, previous_on = step, on
+    if here >= STAGES.index(Stage.SIGNED):
+        if contracted_amount is None or contracted_amount <= 0:
+            errors["contracted_amount"] = _("Give the contracted amount (10k yuan).")
+    elif contracted_amount is not None:
+        errors["contracted_amount"] = _("A contracted amount is recorded once the project has signed.")
+    if here >= STAGES.index(Stage.REGISTERED):
+        if not uscc.strip():
+            errors["uscc"] = _("Give the unified social credit code on the business licence.")
+        else:
+            from luoshi.service.uscc import validate_uscc
+
+            try:
+                validate_uscc(uscc)
+            except ValidationError as exc:
+                errors["uscc"] = exc.messages[0]
+    elif uscc.strip():
+        errors["uscc"] = _("The credit code is recorded once the project has registered.")
+    return errors
+
+
+@dataclass(frozen=True)
+class ProjectDraft:
+    """One project of a ledger for `project_create_many`: what `project_create` takes, the stage it
+    has reached with the date of each stage (its history), and what signing and registration need."""
+
+    name: str
+    investor: str
+    origin: str
+    industry: str
+    zone: Zone
+    planned_investment: Decimal
+    owner: Person
+    lead_on: datetime.date
+    stage: str = Stage.LEAD
+    reached: dict[str, datetime.date | None] = dc_field(default_factory=dict)
+    contracted_amount: Decimal | None = None
+    uscc: str = ""
+    enterprise_name: str = ""
+    fields: dict[str, Any] = dc_field(default_factory=dict)  # unit, leader, source, expected_output…
+
+
+class ProjectDraftRejected(ValidationError):
+    """A draft given to `project_create_many` was refused; `index` says which one."""
+
+    def __init__(self, index: int, error: ValidationError) -> None:
+        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
+        self.index = index
+
+
+_PROJECT_REFERENCES = (("zone", Zone), ("unit", Unit), ("owner", Person), ("leader", Person))
+
+
+@transaction.atomic
+def project_create_many(
+    *, actor: Person, drafts: Sequence[ProjectDraft], today: datetime.date | None = None
+) -> list[Project]:
+    """Record the projects of an existing ledger (台账), each at the stage it has reached, all or none.
+
+    Each project gets the checks of `project_create`, and its history those of `project_move` that
+    a spreadsheet can meet (`project_history_errors`); moving a project needs the right to edit it.
+    Registration links or creates the enterprise as a move does. Evidence documents cannot come from
+    a spreadsheet, so each move of the history is recorded with the reason “台账导入”. One audit
+    record per project (and one per enterprise created), with bulk queries rather than a dozen per
+    project. The first refused draft raises `ProjectDraftRejected` naming its index; nothing is written.
+    """
+    access_add_project(actor)
+    today = today or timezone.localdate()
+    owner_ids = {d.owner.pk for d in drafts}
+    owners_units: dict[int, Unit] = {}
+    # The owner's first post in a government unit answers for the project, as in `project_create`.
+    for post in (
+        Position.objects.filter(person_id__in=owner_ids, unit__isnull=False)
+        .exclude(role=Role.ENTERPRISE)
+        .order_by("person_id", "id")
+        .select_related("unit")
+    ):
+        if post.unit is not None:
+            owners_units.setdefault(post.person_id, post.unit)
+    projects: list[Project] = []
+    for index, draft in enumerate(drafts):
+        unknown = set(draft.fields) - PROJECT_FIELDS
+        if unknown:
+            raise TypeError(f"project fields: {sorted(unknown)}")
+        fields = dict(draft.fields)
+        unit = fields.pop("unit", None) or owners_units.get(draft.owner.pk)
+        if unit is None:
+            raise ProjectDraftRejected(
+                index, ValidationError({"unit": _("Choose the unit responsible for the project.")})
+            )
+        dates = {f"{s}_on": draft.reached.get(s) if s != Stage.LEAD else draft.lead_on for s in STAGES}
+        projects.append(
+            Project(
+                name=draft.name.strip(),
+                investor=draft.investor.strip(),
+                origin=draft.origin.strip(),
+                industry=draft.industry.strip(),
+                zone=draft.zone,
+                planned_investment=draft.planned_investment,
+                owner=draft.owner,
+                unit=unit,
+                stage=draft.stage,
+                contracted_amount=draft.contracted_amount,
+                **dates,
+                **fields,
+            )
+        )
+    # What full_clean and `_validate` would look up one project at a time, in one query each.
+    existing: dict[str, set[int]] = {}
+    for name, model in _PROJECT_REFERENCES:
+        ids = {getattr(p, f"{name}_id") for p in projects} - {None}
+        existing[name] = set(model._default_manager.filter(pk__in=ids).values_list("pk", flat=True))
+    leaders = set(
+        Position.objects.filter(person_id__in=existing["leader"], role=Role.LEADER).values_list(
+            "person_id", flat=True
+        )
+    )
+    active_owners = set(
+        Person.objects.filter(pk__in=owners_units, is_active=True).values_list("pk", flat=True)
+    )
+    exclude = ["code", *(name for name, _model in _PROJECT_REFERENCES), "enterprise"]
+    for index, (project, draft) in enumerate(zip(projects, drafts, strict=True)):
+        try:
+            project.full_clean(exclude=exclude)
+            errors: dict[str, Any] = _rule_errors(
+                project,
+                leader_is_leader=project.leader_id in leaders,
+                owner_has_post=project.owner_id in active_owners,
+            )
+            for name, _model in _PROJECT_REFERENCES:
+                value = getattr(project, f"{name}_id")
+                if value is not None and value not in existing[name]:
+                    errors[name] = _("The chosen record no longer exists.")
+            errors.update(
+                project_history_errors(
+                    stage=draft.stage,
+                    lead_on=draft.lead_on,
+                    reached=draft.reached,
+                    contracted_amount=draft.contracted_amount,
+                    uscc=draft.uscc,
+                    today=today,
+                )
+            )
+            if errors:
+                raise ValidationError(errors)
+        except ValidationError as exc:
+            raise ProjectDraftRejected(index, exc) from exc
+        if project.stage != Stage.LEAD:
+            access_edit_project(actor, project)
+    codes = next_codes(f"ZS-{timezone.localdate().year}", 4, len(projects))
+    for project, code in zip(projects, codes, strict=True):
+        project.code = code
+    Project.objects.bulk_create(projects, batch_size=500)
+    if any(p.pk is None for p in projects):  # a database that returns no ids from bulk inserts
+        by_code = dict(Project.objects.filter(code__in=codes).values_list("code", "pk"))
+        for project in projects:
+            project.pk = by_code[project.code]
+    registered = STAGES.index(Stage.REGISTERED)
+    linked = []
+    for index, (project, draft) in enumerate(zip(projects, drafts, strict=True)):
+        if STAGES.index(project.stage) >= registered:
+            try:
+                project.enterprise = _link_enterprise(actor, project, draft.uscc, draft.enterprise_name)
+            except ValidationError as exc:
+                raise ProjectDraftRejected(index, exc) from exc
+            linked.append(project)
+    Project.objects.bulk_update(linked, ["enterprise"], batch_size=500)
+    moves = []
+    for project, draft in zip(projects, drafts, strict=True):
+        previous: str = Stage.LEAD
+        for step in STAGES[1 : STAGES.index(project.stage) + 1]:
+            on = draft.reached.get(step)
+            if on is None:
+                continue  # skipped in the ledger: the next move records the skip, with the same reason
+            moves.append(
+                StageMove(
+                    project=project,
+                    from_stage=previous,
+                    to_stage=step,
+                    moved_on=on,
+                    reason=IMPORT_REASON,
+                    by=actor,
+                )
+            )
+            previous = step
+    StageMove.objects.bulk_create(moves, batch_size=500)
+    audit_record_many(
+        actor=actor,
+        action="create",
+        records=[(project, {**snapshot(project), "reason": IMPORT_REASON}) for project in projects],
+    )
+    return projects
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import excel_views, views
 
 app_name = "investment"
 
@@ -8,10 +8,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("kanban/", views.kanban_view, name="kanban"),
     path("projects/", views.project_list_view, name="project_list"),
-    path("projects/export.xlsx", views.project_export, name="project_export"),
+    path("projects/export.xlsx", excel_views.project_export, name="project_export"),
     path("projects/add/", views.project_edit, name="project_add"),
-    path("projects/import/", views.project_import, name="project_import"),
-    path("projects/import/template.xlsx", views.project_import_template, name="project_import_template"),
+    path("projects/import/", excel_views.project_import, name="project_import"),
+    path(
+        "projects/import/template.xlsx", excel_views.project_import_template, name="project_import_template"
+    ),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:pk>/<str:action>/", views.project_action, name="project_action"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import excel_views, views
 
 app_name = "service"
 
@@ -18,13 +18,13 @@ urlpatterns = [
     path("enterprises/", views.enterprise_list_view, name="enterprise_list"),
     path("enterprises/mine/", views.my_enterprises, name="my_enterprises"),
     path("enterprises/add/", views.enterprise_edit, name="enterprise_add"),
-    path("enterprises/import/", views.enterprise_import, name="enterprise_import"),
+    path("enterprises/import/", excel_views.enterprise_import, name="enterprise_import"),
     path(
         "enterprises/import/template.xlsx",
-        views.enterprise_import_template,
+        excel_views.enterprise_import_template,
         name="enterprise_import_template",
     ),
-    path("enterprises/export.xlsx", views.enterprise_export, name="enterprise_export"),
+    path("enterprises/export.xlsx", excel_views.enterprise_export, name="enterprise_export"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
     path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise_edit"),
 ]

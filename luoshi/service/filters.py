@@ -1,0 +1,110 @@
+"""The enterprise list's query string, turned into `EnterpriseFilters`, and the list it selects.
+
+The list page, the Excel export and the API read the same parameters, so a download holds exactly
+the rows the list shows:
+
+    q, zone, industry, stage, steward
+
+The API's names `zone_id` and `steward_id` are accepted too. As on the list page's form, a value
+that is malformed or not among the form's choices (an inactive zone, an industry no visible
+enterprise has, someone who is not a steward) is ignored rather than refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
+
+from luoshi.org.models import Person, Role, Zone
+
+from .models import Enterprise, RequestState, Stage, serves_every_enterprise
+
+PARAMS = ("q", "zone", "industry", "stage", "steward")
+OPEN_STATES = [
+    RequestState.RECEIVED,
+    RequestState.DISPATCHED,
+    RequestState.ACKNOWLEDGED,
+    RequestState.WAITING,
+]
+
+
+@dataclass
+class EnterpriseFilters:
+    """The enterprise list's filters, shared by the page, the API and the export."""
+
+    q: str = ""
+    zone: Zone | None = None
+    industry: str = ""
+    stage: str = ""
+    steward: Person | None = None
+
+
+def _values(params: Mapping[str, Any], name: str) -> list[str]:
+    if isinstance(params, QueryDict):
+        values = params.getlist(name) + params.getlist(f"{name}_id")
+    else:
+        raw = [params.get(name), params.get(f"{name}_id")]
+        values = [v for r in raw for v in (r if isinstance(r, list | tuple) else [r])]
+    return [str(v).strip() for v in values if v is not None and str(v).strip()]
+
+
+def _first(params: Mapping[str, Any], name: str) -> str:
+    values = _values(params, name)
+    return values[0] if values else ""
+
+
+def enterprise_filters_from_query(params: Mapping[str, Any], *, person: Person) -> EnterpriseFilters:
+    """The filters a query string asks for, keeping only what the list page's form accepts."""
+    filters = EnterpriseFilters(q=_first(params, "q"))
+    zone = _first(params, "zone")
+    if zone.isdigit():
+        filters.zone = Zone.objects.filter(is_active=True, pk=int(zone)).first()
+    industry = _first(params, "industry")
+    if industry and Enterprise.objects.visible_to(person).filter(industry=industry).exists():
+        filters.industry = industry
+    stage = _first(params, "stage")
+    filters.stage = stage if stage in Stage.values else ""
+    steward = _first(params, "steward")
+    if steward.isdigit():
+        filters.steward = (
+            Person.objects.filter(pk=int(steward), is_active=True, positions__role=Role.STEWARD)
+            .distinct()
+            .first()
+        )
+    return filters
+
+
+def enterprise_query_string(params: Mapping[str, Any]) -> str:
+    """Only the filter parameters of a query string (no page number, no stray keys), encoded."""
+    query = QueryDict(mutable=True)
+    for name in PARAMS:
+        for value in _values(params, name):
+            query.appendlist(name, value)
+    return query.urlencode()
+
+
+def enterprise_list(*, person: Person, filters: EnterpriseFilters | None = None) -> QuerySet[Enterprise]:
+    """The enterprises the person may see, filtered, by name, each with `total_requests` and
+    `open_requests` counted over the requests the person may see."""
+    f = filters or EnterpriseFilters()
+    enterprises = Enterprise.objects.visible_to(person).select_related("zone", "steward")
+    if f.zone is not None:
+        enterprises = enterprises.filter(zone=f.zone)
+    if f.industry:
+        enterprises = enterprises.filter(industry=f.industry)
+    if f.stage:
+        enterprises = enterprises.filter(stage=f.stage)
+    if f.steward is not None:
+        enterprises = enterprises.filter(steward=f.steward)
+    q = f.q.strip()
+    if q:
+        enterprises = enterprises.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
+    visible = Q() if serves_every_enterprise(person) else Q(requests__unit_id__in=person.scope.unit_ids)
+    return enterprises.annotate(
+        open_requests=Count("requests", filter=visible & Q(requests__state__in=OPEN_STATES)),
+        total_requests=Count("requests", filter=visible),
+    ).order_by("name", "pk")
