@@ -140,8 +140,11 @@ class PersonQuerySet(models.QuerySet["Person"]):
             return self
         if not scope.internal:
             return self.filter(pk=person.pk)
-        in_units = Position.objects.filter(unit_id__in=scope.unit_ids).values("person_id")
-        return self.filter(Q(pk=person.pk) | Q(pk__in=in_units))
+        # One IN (subquery), their own posts included (an internal person holds at least one), rather
+        # than "pk = me OR pk IN (...)": PostgreSQL turns the IN into a semi-join and estimates it
+        # well, while the OR made it walk the name index of everyone (14 ms against 3 ms for 20,000).
+        posts = Position.objects.filter(Q(unit_id__in=scope.unit_ids) | Q(person_id=person.pk))
+        return self.filter(pk__in=posts.values("person_id"))
 
 
 class Person(AbstractBaseUser, PermissionsMixin, BaseModel):
