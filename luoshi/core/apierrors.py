@@ -143,3 +143,18 @@ def call_versioned(request: HttpRequest, call: Callable[[], T]) -> T:
         if request.headers.get("If-Match") and not isinstance(exc, PreconditionFailed):
             raise PreconditionFailed(str(exc)) from exc
         raise
+
+
+def call_with_version(
+    request: HttpRequest, version: int | None, service: Callable[..., T], /, **arguments: Any
+) -> T:
+    """Run a service on a record the client read at a version, as the person making the request.
+
+    The service gets `actor`, `expected_version` and the arguments. The version comes from If-Match
+    (412 when stale) or the body's field (409 when stale); with neither the answer is 428. The first
+    three parameters are positional-only, so a service may take an argument named `request`.
+    """
+    expected = expected_version(request, version)
+    return call_versioned(
+        request, lambda: service(actor=request.user, expected_version=expected, **arguments)
+    )

@@ -1,7 +1,8 @@
 """Shapes the API routers share, and how they read what clients send.
 
-References by id and name, a partial edit, the version a change is based on, a period, and the two
-quirks of multipart forms (an empty field means "not given"; a file list may be named `files[]`).
+References by id and name, a partial edit, the version a change is based on (and the ETag that
+tells it), a period, page-numbered lists, and the two quirks of multipart forms (an empty field
+means "not given"; a file list may be named `files[]`).
 """
 
 # No `from __future__ import annotations` here: the routers' @paginate-wrapped views use these
@@ -11,11 +12,12 @@ import datetime
 from typing import Any, ClassVar
 
 from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Schema
 from ninja.files import UploadedFile
-from pydantic import model_validator
+from ninja.pagination import PageNumberPagination
+from pydantic import field_validator, model_validator
 
 
 class Ref(Schema):
@@ -47,6 +49,23 @@ class VersionIn(Schema):
     version: int | None = Field(None, description="The version you read, unless you send If-Match")
 
 
+class Page(PageNumberPagination):
+    """Lists a page at a time: `page` (from 1) and `page_size` (up to 200)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1, le=200)
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, **params: Any) -> Any:  # type: ignore[override]
+        self.page_size = pagination.page_size
+        return super().paginate_queryset(queryset, pagination, **params)
+
+
+def etag(response: HttpResponse, obj: Any) -> None:
+    """Tell the record's version as its ETag, for the client's If-Match."""
+    response["ETag"] = f'"{obj.version}"'
+
+
 def this_year() -> datetime.date:
     return timezone.localdate().replace(month=1, day=1)
 
@@ -68,6 +87,12 @@ class PeriodQuery(Schema):
 def blank_to_none(value: Any) -> Any:
     """Multipart forms send an empty field as ""; it means "not given"."""
     return None if isinstance(value, str) and not value.strip() else value
+
+
+class VersionForm(VersionIn):
+    """The version of a multipart form, where an empty field means "not given"."""
+
+    _blank_version = field_validator("version", mode="before")(blank_to_none)
 
 
 def uploaded_files(request: HttpRequest, files: list[UploadedFile] | None) -> list[DjangoUploadedFile]:

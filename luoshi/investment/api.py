@@ -30,10 +30,9 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 
 from luoshi.core.access import get_visible_or_404
-from luoshi.core.apierrors import call_versioned, expected_version
-from luoshi.core.apischemas import PatchIn, PersonRef, Ref, VersionIn, blank_to_none
+from luoshi.core.apierrors import call_versioned, call_with_version, expected_version
+from luoshi.core.apischemas import Page, PatchIn, PersonRef, Ref, VersionForm, VersionIn, blank_to_none, etag
 from luoshi.core.audit import history_of
-from luoshi.org.api import Page, _etag
 from luoshi.org.models import Person, Role, Unit, Zone
 
 from . import services
@@ -254,7 +253,7 @@ def _detail(person: Person, project_id: int, response: HttpResponse, *, acted: b
     project.investments_list = list(project.investments.all())  # type: ignore[attr-defined]
     project.invested_total = sum((m.amount for m in project.investments_list), Decimal(0))  # type: ignore[attr-defined]
     project.can_edit = can_edit_project(person, project)  # type: ignore[attr-defined]
-    _etag(response, project)
+    etag(response, project)
     return project
 
 
@@ -409,14 +408,8 @@ def project_patch(
 ) -> Any:
     person = _person(request)
     project = _visible_project(person, project_id)
-    version = expected_version(request, payload.version)
     changes = _project_changes(person, payload.dict(exclude_unset=True, exclude={"version"}), project)
-    call_versioned(
-        request,
-        lambda: services.project_update(
-            actor=person, project=project, expected_version=version, changes=changes
-        ),
-    )
+    call_with_version(request, payload.version, services.project_update, project=project, changes=changes)
     return _detail(person, project.pk, response, acted=True)
 
 
@@ -441,7 +434,7 @@ def project_history(request: HttpRequest, project_id: int) -> Any:
 # Moves, losses, revivals -------------------------------------------------------------------------
 
 
-class MoveForm(Schema):
+class MoveForm(VersionForm):
     to_stage: Stage
     moved_on: datetime.date | None = Field(None, description="The date the stage was reached; today if empty")
     reason: str = Field("", description="Required when the move skips a stage")
@@ -454,9 +447,8 @@ class MoveForm(Schema):
     enterprise_name: str = Field(
         "", max_length=100, description="The enterprise's name if it is new; the investor's, if empty"
     )
-    version: int | None = None
 
-    _blank = field_validator("moved_on", "contracted_amount", "version", mode="before")(blank_to_none)
+    _blank = field_validator("moved_on", "contracted_amount", mode="before")(blank_to_none)
 
 
 def _documents(request: HttpRequest) -> list[tuple[str, DjangoUploadedFile]]:
@@ -477,17 +469,18 @@ def _documents(request: HttpRequest) -> list[tuple[str, DjangoUploadedFile]]:
     ]
 
 
-Step = Callable[[Person, Project, int], Any]
-
-
 def _step(
-    request: HttpRequest, project_id: int, version: int | None, response: HttpResponse, call: Step
+    request: HttpRequest,
+    project_id: int,
+    version: int | None,
+    response: HttpResponse,
+    service: Callable[..., Any],
+    **arguments: Any,
 ) -> Project:
     """Fetch the visible project, run the service with the version the client read, answer the project."""
     person = _person(request)
     project = _visible_project(person, project_id)
-    expected = expected_version(request, version)
-    call_versioned(request, lambda: call(person, project, expected))
+    call_with_version(request, version, service, project=project, **arguments)
     return _detail(person, project.pk, response, acted=True)
 
 
@@ -520,24 +513,19 @@ def project_move(
     other: _FILES = None,  # type: ignore[assignment]
 ) -> Any:
     # The declared file fields document the form; the files are read by name, with their kind.
-    documents = _documents(request)
     return _step(
         request,
         project_id,
         payload.version,
         response,
-        lambda person, project, version: services.project_move(
-            actor=person,
-            project=project,
-            expected_version=version,
-            to_stage=payload.to_stage,
-            moved_on=payload.moved_on,
-            reason=payload.reason,
-            documents=documents,
-            contracted_amount=payload.contracted_amount,
-            uscc=payload.uscc,
-            enterprise_name=payload.enterprise_name,
-        ),
+        services.project_move,
+        to_stage=payload.to_stage,
+        moved_on=payload.moved_on,
+        reason=payload.reason,
+        documents=_documents(request),
+        contracted_amount=payload.contracted_amount,
+        uscc=payload.uscc,
+        enterprise_name=payload.enterprise_name,
     )
 
 
@@ -562,13 +550,9 @@ def project_lost(request: HttpRequest, project_id: int, payload: LostIn, respons
         project_id,
         payload.version,
         response,
-        lambda person, project, version: services.project_mark_lost(
-            actor=person,
-            project=project,
-            expected_version=version,
-            reason=payload.reason,
-            lost_on=payload.lost_on,
-        ),
+        services.project_mark_lost,
+        reason=payload.reason,
+        lost_on=payload.lost_on,
     )
 
 
@@ -580,13 +564,7 @@ def project_lost(request: HttpRequest, project_id: int, payload: LostIn, respons
 )
 def project_revive(request: HttpRequest, project_id: int, payload: ReviveIn, response: HttpResponse) -> Any:
     return _step(
-        request,
-        project_id,
-        payload.version,
-        response,
-        lambda person, project, version: services.project_revive(
-            actor=person, project=project, expected_version=version, reason=payload.reason
-        ),
+        request, project_id, payload.version, response, services.project_revive, reason=payload.reason
     )
 
 

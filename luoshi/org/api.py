@@ -8,30 +8,18 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from luoshi.core.access import get_visible_or_404
 from luoshi.core.apierrors import call_versioned, expected_version
+from luoshi.core.apischemas import Page
+from luoshi.core.apischemas import etag as _etag
 
 from . import services
 from .models import Person, Position, Unit, Zone
 from .selectors import person_list, unit_list, zone_list
 
 router = Router(tags=["org"])
-
-
-class Page(PageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1)
-        page_size: int = Field(50, ge=1, le=200)
-
-    def paginate_queryset(self, queryset: Any, pagination: Any, **params: Any) -> Any:  # type: ignore[override]
-        self.page_size = pagination.page_size
-        return super().paginate_queryset(queryset, pagination, **params)
-
-
-def _etag(response: HttpResponse, obj: Any) -> None:
-    response["ETag"] = f'"{obj.version}"'
 
 
 # Zones -------------------------------------------------------------------------------------------

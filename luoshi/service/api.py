@@ -19,6 +19,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,19 +29,21 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 
 from luoshi.core.access import get_visible_or_404
-from luoshi.core.apierrors import call_versioned, expected_version
+from luoshi.core.apierrors import call_with_version
 from luoshi.core.apischemas import (
+    Page,
     PatchIn,
     PeriodQuery,
     PersonRef,
     Ref,
+    VersionForm,
     VersionIn,
     blank_to_none,
+    etag,
     uploaded_files,
 )
 from luoshi.core.audit import history_of
 from luoshi.core.errors import Conflict
-from luoshi.org.api import Page, _etag
 from luoshi.org.models import Person, Unit, Zone
 from luoshi.worklist.models import Item
 
@@ -173,7 +176,7 @@ def _enterprise_detail(person: Person, enterprise_id: int, response: HttpRespons
     enterprise = get_visible_or_404(
         _enterprises(person).prefetch_related("contacts", "members__person"), person, pk=enterprise_id
     )
-    _etag(response, enterprise)
+    etag(response, enterprise)
     return enterprise
 
 
@@ -182,18 +185,11 @@ def _enterprise_changes(data: dict[str, Any]) -> dict[str, Any]:
     gets here, and it may name any zone and any steward; the service checks the steward's post."""
     out = dict(data)
     if "zone_id" in out:
-        out["zone"] = _get_or_404(Zone.objects.all(), out.pop("zone_id"))
+        out["zone"] = get_object_or_404(Zone, pk=out.pop("zone_id"))
     if "steward_id" in out:
         steward_id = out.pop("steward_id")
-        out["steward"] = _get_or_404(Person.objects.all(), steward_id) if steward_id else None
+        out["steward"] = get_object_or_404(Person, pk=steward_id) if steward_id else None
     return out
-
-
-def _get_or_404(queryset: QuerySet[Any], pk: int) -> Any:
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
 
 
 @router.get("/enterprises", response=list[EnterpriseOut], summary="Enterprises you may see")
@@ -249,13 +245,9 @@ def enterprise_patch(
     person = _person(request)
     enterprise = get_visible_or_404(Enterprise.objects.all(), person, pk=enterprise_id)
     access_manage_enterprises(person)
-    version = expected_version(request, payload.version)
     changes = _enterprise_changes(payload.dict(exclude_unset=True, exclude={"version"}))
-    call_versioned(
-        request,
-        lambda: services.enterprise_update(
-            actor=person, enterprise=enterprise, expected_version=version, changes=changes
-        ),
+    call_with_version(
+        request, payload.version, services.enterprise_update, enterprise=enterprise, changes=changes
     )
     return _enterprise_detail(person, enterprise.pk, response)
 
@@ -271,7 +263,7 @@ def enterprise_member_add(
     person = _person(request)
     enterprise = get_visible_or_404(Enterprise.objects.all(), person, pk=enterprise_id)
     access_manage_enterprises(person)
-    member = _get_or_404(Person.objects.all(), payload.person_id)
+    member = get_object_or_404(Person, pk=payload.person_id)
     services.enterprise_member_set(actor=person, person=member, enterprise=enterprise)
     return _enterprise_detail(person, enterprise.pk, response)
 
@@ -527,7 +519,7 @@ def _request_detail(
         }
         for record in history_of(sr).order_by("at", "id")
     ]
-    _etag(response, sr)
+    etag(response, sr)
     return sr
 
 
@@ -573,7 +565,7 @@ def request_add(
     sr = services.request_file(
         actor=person,
         enterprise=enterprise,
-        category=_get_or_404(Category.objects.all(), payload.category_id),
+        category=get_object_or_404(Category, pk=payload.category_id),
         title=payload.title,
         description=payload.description,
         channel=payload.channel,
@@ -620,18 +612,12 @@ class RequestWaitIn(VersionIn):
     needed: str = Field(..., description="What the enterprise needs to provide (等待企业补充)")
 
 
-class RequestResumeForm(Schema):
+class RequestResumeForm(VersionForm):
     note: str = ""
-    version: int | None = None
-
-    _blank = field_validator("version", mode="before")(blank_to_none)
 
 
-class RequestResolveForm(Schema):
+class RequestResolveForm(VersionForm):
     reply: str
-    version: int | None = None
-
-    _blank = field_validator("version", mode="before")(blank_to_none)
 
 
 class RequestRateIn(VersionIn):
@@ -649,27 +635,34 @@ class RequestEscalateIn(VersionIn):
     title: str = Field("", max_length=200, description="Default: the request's title")
 
 
-Step = Callable[[Person, ServiceRequest, int], Any]
-
 _STEP = "Needs If-Match or a version field; an illegal step answers 400 and changes nothing."
 
 
 def _step(
-    request: HttpRequest, request_id: int, version: int | None, response: HttpResponse, call: Step
+    request: HttpRequest,
+    request_id: int,
+    version: int | None,
+    response: HttpResponse,
+    service: Callable[..., Any],
+    **arguments: Any,
 ) -> ServiceRequest:
     """Fetch the visible request, run the service with the version the client read, answer the request."""
     person = _person(request)
     sr = _visible_request(person, request_id)
-    expected = expected_version(request, version)
-    call_versioned(request, lambda: call(person, sr, expected))
+    call_with_version(request, version, service, request=sr, **arguments)
     return _request_detail(person, sr.pk, response, acted=True)
 
 
-def _at_version(sr: ServiceRequest, expected: int) -> None:
+def _at_version(service: Callable[..., Any]) -> Callable[..., Any]:
     """For the services that take no version: refuse a stale one here. The service's own write is
     conditional on the version just read, so no change can slip in between."""
-    if sr.version != expected:
-        raise Conflict()
+
+    def checked(*, request: ServiceRequest, expected_version: int, **arguments: Any) -> Any:
+        if request.version != expected_version:
+            raise Conflict()
+        return service(request=request, **arguments)
+
+    return checked
 
 
 @router.post(
@@ -681,11 +674,8 @@ def _at_version(sr: ServiceRequest, expected: int) -> None:
 def request_dispatch(
     request: HttpRequest, request_id: int, payload: RequestDispatchIn, response: HttpResponse
 ) -> Any:
-    def call(person: Person, sr: ServiceRequest, version: int) -> Any:
-        unit = _get_or_404(Unit.objects.all(), payload.unit_id)
-        return services.request_dispatch(actor=person, request=sr, expected_version=version, unit=unit)
-
-    return _step(request, request_id, payload.version, response, call)
+    unit = get_object_or_404(Unit, pk=payload.unit_id)
+    return _step(request, request_id, payload.version, response, services.request_dispatch, unit=unit)
 
 
 @router.post(
@@ -698,13 +688,7 @@ def request_return(
     request: HttpRequest, request_id: int, payload: RequestReturnIn, response: HttpResponse
 ) -> Any:
     return _step(
-        request,
-        request_id,
-        payload.version,
-        response,
-        lambda person, sr, version: services.request_return(
-            actor=person, request=sr, expected_version=version, reason=payload.reason
-        ),
+        request, request_id, payload.version, response, services.request_return, reason=payload.reason
     )
 
 
@@ -717,15 +701,7 @@ def request_return(
 def request_acknowledge(
     request: HttpRequest, request_id: int, payload: VersionIn, response: HttpResponse
 ) -> Any:
-    return _step(
-        request,
-        request_id,
-        payload.version,
-        response,
-        lambda person, sr, version: services.request_acknowledge(
-            actor=person, request=sr, expected_version=version
-        ),
-    )
+    return _step(request, request_id, payload.version, response, services.request_acknowledge)
 
 
 @router.post(
@@ -737,15 +713,7 @@ def request_acknowledge(
 def request_wait(
     request: HttpRequest, request_id: int, payload: RequestWaitIn, response: HttpResponse
 ) -> Any:
-    return _step(
-        request,
-        request_id,
-        payload.version,
-        response,
-        lambda person, sr, version: services.request_wait(
-            actor=person, request=sr, expected_version=version, needed=payload.needed
-        ),
-    )
+    return _step(request, request_id, payload.version, response, services.request_wait, needed=payload.needed)
 
 
 @router.post(
@@ -761,15 +729,14 @@ def request_resume(
     response: HttpResponse,
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
-    uploads = uploaded_files(request, files)
     return _step(
         request,
         request_id,
         payload.version,
         response,
-        lambda person, sr, version: services.request_resume(
-            actor=person, request=sr, expected_version=version, note=payload.note, files=uploads
-        ),
+        services.request_resume,
+        note=payload.note,
+        files=uploaded_files(request, files),
     )
 
 
@@ -786,17 +753,22 @@ def request_resolve(
     response: HttpResponse,
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
-    uploads = uploaded_files(request, files)
     tokens: list[str] = []
 
-    def call(person: Person, sr: ServiceRequest, version: int) -> Any:
-        resolved, token = services.request_resolve(
-            actor=person, request=sr, expected_version=version, reply=payload.reply, files=uploads
-        )
+    def resolve(**arguments: Any) -> ServiceRequest:
+        resolved, token = services.request_resolve(**arguments)
         tokens.append(token)
         return resolved
 
-    sr = _step(request, request_id, payload.version, response, call)
+    sr = _step(
+        request,
+        request_id,
+        payload.version,
+        response,
+        resolve,
+        reply=payload.reply,
+        files=uploaded_files(request, files),
+    )
     sr.rating_link = reverse("service:rate_by_link", args=[tokens[0]])  # type: ignore[attr-defined]
     sr.rating_api = reverse("api:service_rating_link", kwargs={"token": tokens[0]})  # type: ignore[attr-defined]
     return sr
@@ -811,11 +783,15 @@ def request_resolve(
 def request_rate(
     request: HttpRequest, request_id: int, payload: RequestRateIn, response: HttpResponse
 ) -> Any:
-    def call(person: Person, sr: ServiceRequest, version: int) -> Any:
-        _at_version(sr, version)
-        return services.request_rate(actor=person, request=sr, stars=payload.stars, comment=payload.comment)
-
-    return _step(request, request_id, payload.version, response, call)
+    return _step(
+        request,
+        request_id,
+        payload.version,
+        response,
+        _at_version(services.request_rate),
+        stars=payload.stars,
+        comment=payload.comment,
+    )
 
 
 @router.post(
@@ -827,15 +803,7 @@ def request_rate(
 def request_close(
     request: HttpRequest, request_id: int, payload: RequestCloseIn, response: HttpResponse
 ) -> Any:
-    return _step(
-        request,
-        request_id,
-        payload.version,
-        response,
-        lambda person, sr, version: services.request_close(
-            actor=person, request=sr, expected_version=version, note=payload.note
-        ),
-    )
+    return _step(request, request_id, payload.version, response, services.request_close, note=payload.note)
 
 
 @router.post(
@@ -848,18 +816,21 @@ def request_close(
 def request_escalate(
     request: HttpRequest, request_id: int, payload: RequestEscalateIn, response: HttpResponse
 ) -> Any:
-    def call(person: Person, sr: ServiceRequest, version: int) -> Any:
-        _at_version(sr, version)
-        lead = (
-            get_visible_or_404(Unit.objects.all(), person, pk=payload.lead_unit_id)
-            if payload.lead_unit_id
-            else None
-        )
-        return services.request_escalate_to_item(
-            actor=person, request=sr, deadline=payload.deadline, lead_unit=lead, title=payload.title
-        )
-
-    return _step(request, request_id, payload.version, response, call)
+    lead = (
+        get_visible_or_404(Unit.objects.all(), _person(request), pk=payload.lead_unit_id)
+        if payload.lead_unit_id
+        else None
+    )
+    return _step(
+        request,
+        request_id,
+        payload.version,
+        response,
+        _at_version(services.request_escalate_to_item),
+        deadline=payload.deadline,
+        lead_unit=lead,
+        title=payload.title,
+    )
 
 
 # The one-time rating link (no login) -------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -24,17 +25,19 @@ from ninja.pagination import paginate
 from pydantic import field_validator, model_validator
 
 from luoshi.core.access import get_visible_or_404
-from luoshi.core.apierrors import call_versioned, expected_version
+from luoshi.core.apierrors import call_with_version
 from luoshi.core.apischemas import (
+    Page,
     PatchIn,
     PeriodQuery,
     PersonRef,
     Ref,
+    VersionForm,
     VersionIn,
     blank_to_none,
+    etag,
     uploaded_files,
 )
-from luoshi.org.api import Page, _etag
 from luoshi.org.models import Person, Unit, Zone
 
 from . import lights, services
@@ -272,7 +275,7 @@ def _visible_item(person: Person, item_id: int) -> Item:
 
 def _detail_answer(person: Person, item_id: int, response: HttpResponse) -> Item:
     item = _detail(person, item_id)
-    _etag(response, item)
+    etag(response, item)
     return item
 
 
@@ -353,7 +356,7 @@ def _directive_detail(person: Person, directive_id: int, response: HttpResponse)
     directive.items_list = list(  # type: ignore[attr-defined]
         _with_latest_report(item_list(person=person, filters=ItemFilters(directive=directive)))
     )
-    _etag(response, directive)
+    etag(response, directive)
     return directive
 
 
@@ -396,13 +399,9 @@ def directive_patch(
 ) -> Any:
     person = _person(request)
     directive = get_visible_or_404(Directive.objects.all(), person, pk=directive_id)
-    version = expected_version(request, payload.version)
     changes = _directive_changes(person, payload.dict(exclude_unset=True, exclude={"version"}))
-    call_versioned(
-        request,
-        lambda: services.directive_update(
-            actor=person, directive=directive, expected_version=version, changes=changes
-        ),
+    call_with_version(
+        request, payload.version, services.directive_update, directive=directive, changes=changes
     )
     return _directive_detail(person, directive.pk, response)
 
@@ -575,13 +574,9 @@ def item_get(request: HttpRequest, item_id: int, response: HttpResponse) -> Any:
 def item_patch(request: HttpRequest, item_id: int, payload: ItemPatch, response: HttpResponse) -> Any:
     person = _person(request)
     item = _visible_item(person, item_id)
-    version = expected_version(request, payload.version)
     changes, support = _item_changes(person, payload.dict(exclude_unset=True, exclude={"version"}))
-    call_versioned(
-        request,
-        lambda: services.item_update(
-            actor=person, item=item, expected_version=version, changes=changes, support_units=support
-        ),
+    call_with_version(
+        request, payload.version, services.item_update, item=item, changes=changes, support_units=support
     )
     return _detail_answer(person, item.pk, response)
 
@@ -622,25 +617,25 @@ class ChangeDecisionIn(VersionIn):
     note: str = Field("", description="Required when the request is rejected")
 
 
-class CloseOutForm(Schema):
+class CloseOutForm(VersionForm):
     actual_value: Decimal | None = Field(None, max_digits=14, decimal_places=2)
     actual_text: str = ""
-    version: int | None = None
 
-    _blank = field_validator("actual_value", "version", mode="before")(blank_to_none)
-
-
-Transition = Callable[[Person, Item, int], Any]
+    _blank = field_validator("actual_value", mode="before")(blank_to_none)
 
 
 def _transition(
-    request: HttpRequest, item_id: int, version: int | None, response: HttpResponse, call: Transition
+    request: HttpRequest,
+    item_id: int,
+    version: int | None,
+    response: HttpResponse,
+    service: Callable[..., Any],
+    **arguments: Any,
 ) -> Item:
     """Fetch the visible item, run the service with the version the client read, answer the new item."""
     person = _person(request)
     item = _visible_item(person, item_id)
-    expected = expected_version(request, version)
-    call_versioned(request, lambda: call(person, item, expected))
+    call_with_version(request, version, service, item=item, **arguments)
     return _detail_answer(person, item.pk, response)
 
 
@@ -658,15 +653,12 @@ _TRANSITION = "Needs If-Match or a version field; an illegal transition answers 
     description=_TRANSITION,
 )
 def item_publish(request: HttpRequest, item_id: int, payload: PublishIn, response: HttpResponse) -> Any:
-    def call(person: Person, item: Item, version: int) -> Item:
-        lead = (
-            get_visible_or_404(Unit.objects.all(), person, pk=payload.lead_unit_id)
-            if payload.lead_unit_id
-            else None
-        )
-        return services.item_publish(actor=person, item=item, expected_version=version, lead_unit=lead)
-
-    return _transition(request, item_id, payload.version, response, call)
+    lead = (
+        get_visible_or_404(Unit.objects.all(), _person(request), pk=payload.lead_unit_id)
+        if payload.lead_unit_id
+        else None
+    )
+    return _transition(request, item_id, payload.version, response, services.item_publish, lead_unit=lead)
 
 
 @router.post(
@@ -676,11 +668,8 @@ def item_publish(request: HttpRequest, item_id: int, payload: PublishIn, respons
     description=_TRANSITION,
 )
 def item_claim(request: HttpRequest, item_id: int, payload: ClaimIn, response: HttpResponse) -> Any:
-    def call(person: Person, item: Item, version: int) -> Item:
-        owner = _visible_person(person, payload.owner_id)
-        return services.item_claim(actor=person, item=item, expected_version=version, owner=owner)  # type: ignore[arg-type]
-
-    return _transition(request, item_id, payload.version, response, call)
+    owner = _visible_person(_person(request), payload.owner_id)
+    return _transition(request, item_id, payload.version, response, services.item_claim, owner=owner)
 
 
 @router.post(
@@ -691,13 +680,7 @@ def item_claim(request: HttpRequest, item_id: int, payload: ClaimIn, response: H
 )
 def item_decline(request: HttpRequest, item_id: int, payload: ReasonIn, response: HttpResponse) -> Any:
     return _transition(
-        request,
-        item_id,
-        payload.version,
-        response,
-        lambda person, item, version: services.item_decline(
-            actor=person, item=item, expected_version=version, reason=payload.reason
-        ),
+        request, item_id, payload.version, response, services.item_decline, reason=payload.reason
     )
 
 
@@ -708,16 +691,16 @@ def item_decline(request: HttpRequest, item_id: int, payload: ReasonIn, response
     description=_TRANSITION,
 )
 def item_assign(request: HttpRequest, item_id: int, payload: AssignIn, response: HttpResponse) -> Any:
-    def call(person: Person, item: Item, version: int) -> Item:
-        return services.item_assign(
-            actor=person,
-            item=item,
-            expected_version=version,
-            owner=_visible_person(person, payload.owner_id),
-            leader=_visible_person(person, payload.leader_id),
-        )
-
-    return _transition(request, item_id, payload.version, response, call)
+    person = _person(request)
+    return _transition(
+        request,
+        item_id,
+        payload.version,
+        response,
+        services.item_assign,
+        owner=_visible_person(person, payload.owner_id),
+        leader=_visible_person(person, payload.leader_id),
+    )
 
 
 @router.post(
@@ -727,13 +710,7 @@ def item_assign(request: HttpRequest, item_id: int, payload: AssignIn, response:
     description=_TRANSITION,
 )
 def item_start(request: HttpRequest, item_id: int, payload: VersionIn, response: HttpResponse) -> Any:
-    return _transition(
-        request,
-        item_id,
-        payload.version,
-        response,
-        lambda person, item, version: services.item_start(actor=person, item=item, expected_version=version),
-    )
+    return _transition(request, item_id, payload.version, response, services.item_start)
 
 
 @router.post(
@@ -753,20 +730,15 @@ def item_close_out(
     response: HttpResponse,
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
-    uploads = uploaded_files(request, files)
     return _transition(
         request,
         item_id,
         payload.version,
         response,
-        lambda person, item, version: services.item_submit_close_out(
-            actor=person,
-            item=item,
-            expected_version=version,
-            actual_value=payload.actual_value,
-            actual_text=payload.actual_text,
-            files=uploads,
-        ),
+        services.item_submit_close_out,
+        actual_value=payload.actual_value,
+        actual_text=payload.actual_text,
+        files=uploaded_files(request, files),
     )
 
 
@@ -778,13 +750,7 @@ def item_close_out(
 )
 def item_verify(request: HttpRequest, item_id: int, payload: VerifyIn, response: HttpResponse) -> Any:
     return _transition(
-        request,
-        item_id,
-        payload.version,
-        response,
-        lambda person, item, version: services.item_verify(
-            actor=person, item=item, expected_version=version, target_met=payload.target_met
-        ),
+        request, item_id, payload.version, response, services.item_verify, target_met=payload.target_met
     )
 
 
@@ -796,13 +762,7 @@ def item_verify(request: HttpRequest, item_id: int, payload: VerifyIn, response:
 )
 def item_return(request: HttpRequest, item_id: int, payload: ReasonIn, response: HttpResponse) -> Any:
     return _transition(
-        request,
-        item_id,
-        payload.version,
-        response,
-        lambda person, item, version: services.item_return(
-            actor=person, item=item, expected_version=version, reason=payload.reason
-        ),
+        request, item_id, payload.version, response, services.item_return, reason=payload.reason
     )
 
 
@@ -820,9 +780,9 @@ def item_request_change(
         item_id,
         payload.version,
         response,
-        lambda person, item, version: services.item_request_change(
-            actor=person, item=item, expected_version=version, kind=payload.kind, reason=payload.reason
-        ),
+        services.item_request_change,
+        kind=payload.kind,
+        reason=payload.reason,
     )
 
 
@@ -840,9 +800,9 @@ def item_decide_change(
         item_id,
         payload.version,
         response,
-        lambda person, item, version: services.item_decide_change(
-            actor=person, item=item, expected_version=version, approve=payload.approve, note=payload.note
-        ),
+        services.item_decide_change,
+        approve=payload.approve,
+        note=payload.note,
     )
 
 
@@ -854,13 +814,7 @@ def item_decide_change(
 )
 def item_suspend(request: HttpRequest, item_id: int, payload: ReasonIn, response: HttpResponse) -> Any:
     return _transition(
-        request,
-        item_id,
-        payload.version,
-        response,
-        lambda person, item, version: services.item_suspend(
-            actor=person, item=item, expected_version=version, reason=payload.reason
-        ),
+        request, item_id, payload.version, response, services.item_suspend, reason=payload.reason
     )
 
 
@@ -872,13 +826,7 @@ def item_suspend(request: HttpRequest, item_id: int, payload: ReasonIn, response
 )
 def item_cancel(request: HttpRequest, item_id: int, payload: ReasonIn, response: HttpResponse) -> Any:
     return _transition(
-        request,
-        item_id,
-        payload.version,
-        response,
-        lambda person, item, version: services.item_cancel(
-            actor=person, item=item, expected_version=version, reason=payload.reason
-        ),
+        request, item_id, payload.version, response, services.item_cancel, reason=payload.reason
     )
 
 
@@ -889,13 +837,7 @@ def item_cancel(request: HttpRequest, item_id: int, payload: ReasonIn, response:
     description=_TRANSITION,
 )
 def item_resume(request: HttpRequest, item_id: int, payload: VersionIn, response: HttpResponse) -> Any:
-    return _transition(
-        request,
-        item_id,
-        payload.version,
-        response,
-        lambda person, item, version: services.item_resume(actor=person, item=item, expected_version=version),
-    )
+    return _transition(request, item_id, payload.version, response, services.item_resume)
 
 
 # Milestones --------------------------------------------------------------------------------------
@@ -934,21 +876,10 @@ class MilestoneCompleteIn(VersionIn):
 
 
 def _visible_milestone(person: Person, milestone_id: int) -> Milestone:
-    milestone = (
-        Milestone.objects.select_related("item", "item__lead_unit")
-        .filter(pk=milestone_id, item__in=Item.objects.visible_to(person).values("pk"))
-        .first()
+    milestones = Milestone.objects.select_related("item", "item__lead_unit").filter(
+        item__in=Item.objects.visible_to(person).values("pk")
     )
-    if milestone is None:
-        raise Http404
-    return milestone
-
-
-def _template_or_404(pk: int) -> MilestoneTemplate:
-    template = MilestoneTemplate.objects.filter(pk=pk).first()
-    if template is None:
-        raise Http404
-    return template
+    return get_object_or_404(milestones, pk=milestone_id)
 
 
 @router.get(
@@ -968,7 +899,11 @@ def milestone_templates(request: HttpRequest) -> Any:
 def milestones_plan(request: HttpRequest, item_id: int, payload: PlanIn) -> Any:
     person = _person(request)
     item = _visible_item(person, item_id)
-    template = _template_or_404(payload.template_id) if payload.template_id is not None else None
+    template = (
+        get_object_or_404(MilestoneTemplate, pk=payload.template_id)
+        if payload.template_id is not None
+        else None
+    )
     steps = [s.dict() for s in payload.steps] if payload.steps is not None else None
     services.milestones_plan(actor=person, item=item, template=template, steps=steps)
     return Status(201, list(item.milestones.all()))
@@ -984,15 +919,11 @@ def milestone_patch(
 ) -> Any:
     person = _person(request)
     milestone = _visible_milestone(person, milestone_id)
-    version = expected_version(request, payload.version)
     changes = payload.dict(exclude_unset=True, exclude={"version"})
-    call_versioned(
-        request,
-        lambda: services.milestone_update(
-            actor=person, milestone=milestone, expected_version=version, changes=changes
-        ),
+    call_with_version(
+        request, payload.version, services.milestone_update, milestone=milestone, changes=changes
     )
-    _etag(response, milestone)
+    etag(response, milestone)
     return milestone
 
 
@@ -1004,16 +935,11 @@ def milestone_patch(
 def milestone_complete(
     request: HttpRequest, milestone_id: int, payload: MilestoneCompleteIn, response: HttpResponse
 ) -> Any:
-    person = _person(request)
-    milestone = _visible_milestone(person, milestone_id)
-    version = expected_version(request, payload.version)
-    call_versioned(
-        request,
-        lambda: services.milestone_complete(
-            actor=person, milestone=milestone, expected_version=version, done=payload.done
-        ),
+    milestone = _visible_milestone(_person(request), milestone_id)
+    call_with_version(
+        request, payload.version, services.milestone_complete, milestone=milestone, done=payload.done
     )
-    _etag(response, milestone)
+    etag(response, milestone)
     return milestone
 
 
@@ -1139,9 +1065,7 @@ def escalations(request: HttpRequest, filters: Query[EscalationQuery]) -> Any:
 )
 def escalation_acknowledge(request: HttpRequest, escalation_id: int, payload: AcknowledgeIn) -> Any:
     person = _person(request)
-    escalation = _escalations(person).filter(pk=escalation_id).first()
-    if escalation is None:
-        raise Http404
+    escalation = get_object_or_404(_escalations(person), pk=escalation_id)
     services.escalation_acknowledge(actor=person, escalation=escalation, recovery_plan=payload.recovery_plan)
     return _escalations(person).get(pk=escalation.pk)
 
@@ -1174,7 +1098,9 @@ class PromiseRow(Schema):
     rate: float | None = Field(description="Percent kept, one decimal; null when nothing was due")
 
 
-class PromiseItemOut(Schema):
+class ItemBrief(Schema):
+    """An item in a warning or a drill-down: what it is, when it is due and who answers for it."""
+
     id: int
     code: str
     title: str
@@ -1182,6 +1108,9 @@ class PromiseItemOut(Schema):
     deadline: datetime.date
     lead_unit: Ref | None
     owner: PersonRef | None
+
+
+class PromiseItemOut(ItemBrief):
     zone: Ref | None
     closed_at: datetime.datetime | None
     target_met: bool | None
@@ -1218,16 +1147,6 @@ def promise_keeping_items(request: HttpRequest, filters: Query[PromiseItemsQuery
 
 
 # Coverage warnings and the light rules -----------------------------------------------------------
-
-
-class ItemBrief(Schema):
-    id: int
-    code: str
-    title: str
-    state: ItemState
-    deadline: datetime.date
-    lead_unit: Ref | None
-    owner: PersonRef | None
 
 
 class CoverageOut(Schema):
