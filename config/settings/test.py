@@ -15,3 +15,6 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The browser tests load the demo for every test: a tenth of its 2,000 service requests is plenty
+# there (luoshi/core/tests/test_demo.py loads the full demo once and checks its volumes).
+LUOSHI_DEMO_REQUESTS = 200

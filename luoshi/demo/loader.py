@@ -35,6 +35,8 @@ def system_actor() -> Person:
 @transaction.atomic
 def load_demo(*, seed: int = 2021) -> DemoResult:
     """Load each capability's demo data that is not there yet."""
+    from .investment import load_investment
+    from .service import load_service
     from .worklist import load_worklist
 
     logins = [(label, username, data.DEMO_PASSWORD) for username, _n, label, *_rest in data.DEMO_LOGINS]
@@ -45,6 +47,8 @@ def load_demo(*, seed: int = 2021) -> DemoResult:
         _load_org(actor, rng)
         created = True
     created = load_worklist(actor=actor, rng=rng) or created
+    created = load_service(actor=actor, rng=rng) or created
+    created = load_investment(actor=actor, rng=rng) or created
     return DemoResult(created=created, logins=logins)
 
 

@@ -15,12 +15,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from luoshi.core import calendar as workcal
 from luoshi.org.models import Person, Role, Unit, Zone
 from luoshi.worklist import services
 from luoshi.worklist.models import Directive, Item, ItemState, Milestone, MilestoneTemplate, ProgressReport
 
 from . import directives as seed
+from .dates import at as _at
+from .dates import wd as _wd
 
 # (directive index, title, lead unit, zone code, supporting units, category, template, target, scenario)
 # target: (metric, value, unit) or a qualitative text. Scenarios are explained in _SCENARIOS.
@@ -466,14 +467,6 @@ ITEMS: list[tuple[int, str, str, str | None, list[str], str, str, Any, str]] = [
         "yellow_report",
     ),
 ]
-
-
-def _wd(day: datetime.date, n: int) -> datetime.date:
-    return workcal.add_working_days(day, n)
-
-
-def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=timezone.get_current_timezone())
 
 
 # How each scenario sets the deadline and the dates of the facts, relative to today.
