@@ -25,6 +25,37 @@ class BaseModel(models.Model):
         abstract = True
 
 
+def stored_file_path(instance: StoredFile, filename: str) -> str:
+    return f"{instance.folder()}/{filename}"
+
+
+class StoredFile(models.Model):
+    """An uploaded file kept as evidence, with what was checked about it (see `core.uploads`).
+
+    A concrete model adds the record the file belongs to and says in `folder` where its files go.
+    Files are written once and never edited, so they carry no version.
+    """
+
+    file = models.FileField(_("file"), upload_to=stored_file_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    file_type = models.CharField(_("type"), max_length=10)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def folder(self) -> str:
+        """The storage folder of this file, named after the record it belongs to."""
+        raise NotImplementedError
+
+
 class AuditRecordQuerySet(models.QuerySet["AuditRecord"]):
     def update(self, **kwargs: object) -> int:
         raise TypeError("Audit records are append-only.")

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from luoshi.core.access import get_visible_or_404
 from luoshi.core.apierrors import call_versioned, call_with_version, expected_version
 from luoshi.core.apischemas import Page, PatchIn, PersonRef, Ref, VersionForm, VersionIn, blank_to_none, etag
 from luoshi.core.audit import history_of
+from luoshi.core.uploads import file_response
 from luoshi.org.models import Person, Role, Unit, Zone
 
 from . import services
@@ -576,14 +577,7 @@ def project_revive(request: HttpRequest, project_id: int, payload: ReviveIn, res
 )
 def document_download(request: HttpRequest, project_id: int, document_id: int) -> Any:
     project = _visible_project(_person(request), project_id)
-    document = ProjectDocument.objects.filter(pk=document_id, project=project).first()
-    if document is None:
-        raise Http404
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=document.original_name)
+    return file_response(ProjectDocument.objects.filter(pk=document_id, project=project).first())
 
 
 # Follow-ups and investment -----------------------------------------------------------------------

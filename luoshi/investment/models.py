@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from luoshi.core.models import BaseModel
+from luoshi.core.models import BaseModel, StoredFile, stored_file_path
 from luoshi.org.models import Role, Unit, Zone
 
 if TYPE_CHECKING:
@@ -160,11 +160,11 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("Other document")
 
 
-def document_path(instance: ProjectDocument, filename: str) -> str:
-    return f"projects/{instance.project_id}/{filename}"
+# Migration 0001 names the upload path by this name.
+document_path = stored_file_path
 
 
-class ProjectDocument(models.Model):
+class ProjectDocument(StoredFile):
     """Evidence of a project: the agreement, the licence, the permit, photos."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
@@ -172,21 +172,13 @@ class ProjectDocument(models.Model):
         StageMove, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
-    file = models.FileField(upload_to=document_path)
-    original_name = models.CharField(_("file name"), max_length=200)
-    file_type = models.CharField(_("type"), max_length=10)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("project document")
         verbose_name_plural = _("project documents")
 
-    def __str__(self) -> str:
-        return self.original_name
+    def folder(self) -> str:
+        return f"projects/{self.project_id}"
 
 
 class FollowUpForm(models.TextChoices):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from luoshi.core.audit import audit_record, audit_record_many, snapshot
 from luoshi.core.numbering import next_code, next_codes
-from luoshi.core.uploads import sha256_of, validate_upload
+from luoshi.core.uploads import store_uploads
 from luoshi.core.versioning import update_versioned
 from luoshi.notify.services import notification_post
 from luoshi.org.models import Person, Position, Role, Unit, Zone
@@ -151,29 +151,6 @@ def project_update(
     return project
 
 
-def _store_documents(
-    project: Project, actor: Person, move: StageMove | None, documents: Sequence[tuple[str, UploadedFile]]
-) -> list[ProjectDocument]:
-    try:
-        types = [validate_upload(upload) for _kind, upload in documents]
-    except ValidationError as exc:
-        raise ValidationError({"documents": exc.messages}) from None
-    return [
-        ProjectDocument.objects.create(
-            project=project,
-            move=move,
-            kind=kind,
-            file=upload,
-            original_name=(upload.name or "")[:200],
-            file_type=file_type,
-            size=upload.size or 0,
-            sha256=sha256_of(upload),
-            uploaded_by=actor,
-        )
-        for (kind, upload), file_type in zip(documents, types, strict=True)
-    ]
-
-
 def _link_enterprise(actor: Person, project: Project, uscc: str, enterprise_name: str) -> Any:
     """Registration continues the enterprise's life cycle in the service desk: link or create it."""
     from luoshi.service.models import Enterprise
@@ -291,7 +268,18 @@ def project_move(
         reason=reason,
         by=actor,
     )
-    names = [d.original_name for d in _store_documents(project, actor, move, documents)]
+    try:
+        stored = store_uploads(
+            ProjectDocument,
+            [upload for _kind, upload in documents],
+            actor=actor,
+            each=[{"kind": kind} for kind, _upload in documents],
+            project=project,
+            move=move,
+        )
+    except ValidationError as exc:
+        raise ValidationError({"documents": exc.messages}) from None
+    names = [d.original_name for d in stored]
     update_versioned(project, expected_version=expected_version, changes=changes)
     audit_record(
         actor=actor,

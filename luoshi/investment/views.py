@@ -30,6 +30,7 @@ from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
 from luoshi.core.errors import Conflict
 from luoshi.core.forms import add_service_error
+from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Zone
 
@@ -544,14 +545,9 @@ def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence is handed out only to people who can see its project; anyone else gets 404."""
     person = _person(request)
-    document = ProjectDocument.objects.filter(pk=pk, project__in=Project.objects.visible_to(person)).first()
-    if document is None:
-        raise Http404
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=document.original_name)
+    return file_response(
+        ProjectDocument.objects.filter(pk=pk, project__in=Project.objects.visible_to(person)).first()
+    )
 
 
 # The funnel ----------------------------------------------------------------------------------------

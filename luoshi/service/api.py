@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,7 @@ from luoshi.core.apischemas import (
 )
 from luoshi.core.audit import history_of
 from luoshi.core.errors import Conflict
+from luoshi.core.uploads import file_response
 from luoshi.org.models import Person, Unit, Zone
 from luoshi.worklist.models import Item
 
@@ -591,10 +592,7 @@ def request_get(request: HttpRequest, request_id: int, response: HttpResponse) -
 )
 def attachment_download(request: HttpRequest, request_id: int, attachment_id: int) -> Any:
     sr = _visible_request(_person(request), request_id)
-    attachment = RequestAttachment.objects.filter(pk=attachment_id, request=sr).first()
-    if attachment is None:
-        raise Http404
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return file_response(RequestAttachment.objects.filter(pk=attachment_id, request=sr).first())
 
 
 # Transitions -------------------------------------------------------------------------------------

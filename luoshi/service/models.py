@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from luoshi.core.models import BaseModel
+from luoshi.core.models import BaseModel, StoredFile, stored_file_path
 from luoshi.org.models import Role, Unit, Zone
 
 if TYPE_CHECKING:
@@ -250,29 +250,21 @@ class Pause(models.Model):
         return f"{self.request_id} {self.started_at:%Y-%m-%d}"
 
 
-def request_file_path(instance: RequestAttachment, filename: str) -> str:
-    return f"requests/{instance.request_id}/{filename}"
+# Migration 0001 names the upload path by this name.
+request_file_path = stored_file_path
 
 
-class RequestAttachment(models.Model):
+class RequestAttachment(StoredFile):
     """A file attached to a request by the enterprise or by the handling unit."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=request_file_path)
-    original_name = models.CharField(_("file name"), max_length=200)
-    file_type = models.CharField(_("type"), max_length=10)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
-    def __str__(self) -> str:
-        return self.original_name
+    def folder(self) -> str:
+        return f"requests/{self.request_id}"
 
 
 class Rating(models.Model):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from luoshi.core.access import require
 from luoshi.core.audit import audit_record, snapshot
 from luoshi.core.numbering import next_code
-from luoshi.core.uploads import sha256_of, validate_upload
+from luoshi.core.uploads import store_uploads
 from luoshi.core.versioning import update_versioned
 from luoshi.notify.services import notification_post
 from luoshi.org.models import Person, Role, Unit, Zone
@@ -251,19 +251,9 @@ def enterprise_member_set(*, actor: Person, person: Person, enterprise: Enterpri
 # Requests ----------------------------------------------------------------------------------------
 
 
-def _store_files(request: ServiceRequest, actor: Person, files: Sequence[UploadedFile]) -> list[str]:
-    types = [validate_upload(upload) for upload in files]
-    for upload, file_type in zip(files, types, strict=True):
-        RequestAttachment.objects.create(
-            request=request,
-            file=upload,
-            original_name=(upload.name or "")[:200],
-            file_type=file_type,
-            size=upload.size or 0,
-            sha256=sha256_of(upload),
-            uploaded_by=actor,
-        )
-    return [upload.name or "" for upload in files]
+def _attach(request: ServiceRequest, actor: Person, files: Sequence[UploadedFile]) -> list[str]:
+    """Store the files on the request; their names, for the audit record."""
+    return [a.original_name for a in store_uploads(RequestAttachment, files, actor=actor, request=request)]
 
 
 @transaction.atomic
@@ -295,7 +285,7 @@ def request_file(
     request.full_clean(exclude=["code"])
     request.code = next_code(f"SR-{timezone.localdate(now).year}", 5)
     request.save()
-    names = _store_files(request, actor, files)
+    names = _attach(request, actor, files)
     audit_record(actor=actor, obj=request, action="file", after={**snapshot(request), "attachments": names})
     _notify(
         [enterprise.steward, *_dispatchers()],
@@ -445,7 +435,7 @@ def request_resume(
     _require_state(request, [S.WAITING], _("resumed"))
     now = timezone.now()
     request.pauses.filter(ended_at__isnull=True).update(ended_at=now)
-    names = _store_files(request, actor, files)
+    names = _attach(request, actor, files)
     _update(
         request,
         actor=actor,
@@ -490,7 +480,7 @@ def request_resolve(
     _require_state(request, [S.ACKNOWLEDGED], _("resolved"))
     reply = _require_text(reply, "reply", _("Write the reply to the enterprise."))
     now = timezone.now()
-    names = _store_files(request, actor, files)
+    names = _attach(request, actor, files)
     changes = {"state": S.RESOLVED, "resolved_at": now, "reply": reply}
     if request.first_resolved_at is None:
         changes["first_resolved_at"] = now

@@ -28,6 +28,7 @@ from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
 from luoshi.core.errors import Conflict
 from luoshi.core.forms import add_service_error
+from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Role, Unit
 
@@ -678,16 +679,9 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """A request's file, for people who can see the request; anyone else gets 404."""
     person = _person(request)
-    attachment = RequestAttachment.objects.filter(
-        pk=pk, request__in=ServiceRequest.objects.visible_to(person)
-    ).first()
-    if attachment is None:
-        raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    return file_response(
+        RequestAttachment.objects.filter(pk=pk, request__in=ServiceRequest.objects.visible_to(person)).first()
+    )
 
 
 # Lists and queues ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -38,6 +38,7 @@ from luoshi.core.apischemas import (
     etag,
     uploaded_files,
 )
+from luoshi.core.uploads import file_response
 from luoshi.org.models import Person, Unit, Zone
 
 from . import lights, services
@@ -1003,10 +1004,7 @@ def report_add(
 )
 def attachment_download(request: HttpRequest, item_id: int, attachment_id: int) -> Any:
     item = _visible_item(_person(request), item_id)
-    attachment = Attachment.objects.filter(pk=attachment_id, item=item).first()
-    if attachment is None:
-        raise Http404
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return file_response(Attachment.objects.filter(pk=attachment_id, item=item).first())
 
 
 # Escalations -------------------------------------------------------------------------------------

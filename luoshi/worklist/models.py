@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from luoshi.core.models import BaseModel
+from luoshi.core.models import BaseModel, StoredFile, stored_file_path
 from luoshi.org.models import Unit, Zone
 
 if TYPE_CHECKING:
@@ -303,8 +303,8 @@ class ProgressReport(models.Model):
         return f"{self.item.code} {self.reported_on:%Y-%m-%d} {self.percent}%"
 
 
-def evidence_path(instance: Attachment, filename: str) -> str:
-    return f"evidence/{instance.item_id}/{filename}"
+# Migration 0001 names the upload path by this name.
+evidence_path = stored_file_path
 
 
 class AttachmentKind(models.TextChoices):
@@ -312,7 +312,7 @@ class AttachmentKind(models.TextChoices):
     CLOSE_OUT = "close_out", _("Close-out")
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """Evidence (佐证材料) backing a progress report or a close-out."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="attachments")
@@ -320,21 +320,13 @@ class Attachment(models.Model):
         ProgressReport, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices)
-    file = models.FileField(_("file"), upload_to=evidence_path)
-    original_name = models.CharField(_("file name"), max_length=200)
-    file_type = models.CharField(_("type"), max_length=10)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
 
-    def __str__(self) -> str:
-        return self.original_name
+    def folder(self) -> str:
+        return f"evidence/{self.item_id}"
 
 
 class Escalation(models.Model):

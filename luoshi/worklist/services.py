@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from luoshi.core import calendar as workcal
 from luoshi.core.audit import audit_record, audit_record_many, snapshot
 from luoshi.core.numbering import next_code, next_codes
-from luoshi.core.uploads import sha256_of, validate_upload
+from luoshi.core.uploads import store_uploads
 from luoshi.core.versioning import update_versioned
 from luoshi.notify.services import notification_post
 from luoshi.org.models import Person, Role, Unit, Zone
@@ -489,27 +489,6 @@ def item_start(*, actor: Person, item: Item, expected_version: int | None) -> It
     )
 
 
-def _store_evidence(
-    item: Item, actor: Person, files: Sequence[UploadedFile], kind: str, report: ProgressReport | None = None
-) -> list[Attachment]:
-    """Check every file first, then store them all (the caller's transaction makes it all-or-nothing)."""
-    types = [validate_upload(upload) for upload in files]
-    return [
-        Attachment.objects.create(
-            item=item,
-            report=report,
-            kind=kind,
-            file=upload,
-            original_name=(upload.name or "")[:200],
-            file_type=file_type,
-            size=upload.size or 0,
-            sha256=sha256_of(upload),
-            uploaded_by=actor,
-        )
-        for upload, file_type in zip(files, types, strict=True)
-    ]
-
-
 @transaction.atomic
 def report_submit(
     *,
@@ -542,7 +521,9 @@ def report_submit(
         next_steps=next_steps.strip(),
         percent=percent,
     )
-    attachments = _store_evidence(item, actor, files, AttachmentKind.REPORT, report)
+    attachments = store_uploads(
+        Attachment, files, actor=actor, item=item, report=report, kind=AttachmentKind.REPORT
+    )
     after = {**snapshot(report), "attachments": [a.original_name for a in attachments]}
     audit_record(actor=actor, obj=report, action="report", after=after)
     return report
@@ -570,7 +551,7 @@ def item_submit_close_out(
     if not files and not item.attachments.exists():
         raise ValidationError({"files": _("Attach evidence of the result.")})
     before = snapshot(item)
-    _store_evidence(item, actor, files, AttachmentKind.CLOSE_OUT)
+    store_uploads(Attachment, files, actor=actor, item=item, kind=AttachmentKind.CLOSE_OUT)
     _audited_update(
         item,
         actor=actor,

@@ -25,6 +25,7 @@ from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
 from luoshi.core.errors import Conflict
 from luoshi.core.forms import add_service_error
+from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Unit, Zone
 
@@ -585,14 +586,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence is handed out only to people who can see its item; anyone else gets 404."""
     person = _person(request)
-    attachment = Attachment.objects.filter(pk=pk, item__in=Item.objects.visible_to(person)).first()
-    if attachment is None:
-        raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    return file_response(Attachment.objects.filter(pk=pk, item__in=Item.objects.visible_to(person)).first())
 
 
 # Queues --------------------------------------------------------------------------------------------
