@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -9,6 +10,7 @@ from django.test import Client
 
 from luoshi.org import services
 from luoshi.org.models import Person, Unit, Zone
+from luoshi.testing import Api, As
 
 PASSWORD = "correct-horse-battery"
 
@@ -104,3 +106,9 @@ def api_token() -> object:
         return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
     return issue
+
+
+@pytest.fixture
+def as_(api_token: Callable[[Person], dict[str, str]]) -> As:
+    """Return a function that gives an API client speaking as a person, with their token."""
+    return lambda person: Api(api_token(person))

@@ -4,8 +4,6 @@ targets and the funnel against the selectors, access, versions, query counts and
 from __future__ import annotations
 
 import datetime
-import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,12 +22,12 @@ from luoshi.investment.models import FollowUp, Project, ProjectDocument, StageMo
 from luoshi.investment.selectors import funnel, kanban, targets
 from luoshi.org.models import Person
 from luoshi.service.models import Enterprise
+from luoshi.testing import PDF, Api, As, assert_error, ids, if_match, ok, pdf
 
 D = datetime.date
 I = "/api/investment"  # noqa: E741
 SH = ZoneInfo("Asia/Shanghai")
 TODAY = D(2026, 6, 10)  # the clock stands still at 10:00 on this day
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HUAWEI = "914403001922038216"  # a real code with a correct check character
 pytestmark = pytest.mark.django_db
 
@@ -38,70 +36,6 @@ pytestmark = pytest.mark.django_db
 def frozen_clock() -> Any:
     with time_machine.travel(datetime.datetime(2026, 6, 10, 10, tzinfo=SH), tick=False) as traveller:
         yield traveller
-
-
-class Api:
-    """A client that speaks to the API as one person, with their Bearer token."""
-
-    def __init__(self, headers: dict[str, Any]) -> None:
-        self.client = Client()
-        self.headers = headers
-
-    def get(self, url: str, params: Any = None, **extra: Any) -> Any:
-        return self.client.get(url, params or {}, **self.headers, **extra)
-
-    def post(self, url: str, body: dict[str, Any] | None = None, **extra: Any) -> Any:
-        return self.client.post(
-            url, json.dumps(body or {}), content_type="application/json", **self.headers, **extra
-        )
-
-    def patch(self, url: str, body: dict[str, Any], **extra: Any) -> Any:
-        return self.client.patch(
-            url, json.dumps(body), content_type="application/json", **self.headers, **extra
-        )
-
-    def put(self, url: str, body: dict[str, Any], **extra: Any) -> Any:
-        return self.client.put(
-            url, json.dumps(body), content_type="application/json", **self.headers, **extra
-        )
-
-    def multipart(self, url: str, data: dict[str, Any], **extra: Any) -> Any:
-        return self.client.post(url, data, **self.headers, **extra)
-
-
-As = Callable[[Person], Api]
-
-
-@pytest.fixture
-def as_(api_token: Callable[[Person], dict[str, str]]) -> As:
-    return lambda person: Api(api_token(person))
-
-
-def pdf(name: str = "协议.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
-
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.content.decode()[:800]
-    body = response.json()
-    assert set(body) == {"code", "message", "errors"}
-    assert body["message"].strip()
-    if code is not None:
-        assert body["code"] == code
-    return body
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.content.decode()[:800]
-    return response.json()
-
-
-def if_match(version: int) -> dict[str, str]:
-    return {"HTTP_IF_MATCH": f'"{version}"'}
-
-
-def ids(response: Any) -> set[int]:
-    return {row["id"] for row in ok(response)["items"]}
 
 
 def fresh(project: Project | int) -> Project:

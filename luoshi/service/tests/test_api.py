@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,13 +31,13 @@ from luoshi.service.models import (
 )
 from luoshi.service.selectors import Rates, rates
 from luoshi.service.uscc import check_character, validate_uscc
+from luoshi.testing import PDF, As, assert_error, ids, if_match, ok, pdf
 from luoshi.worklist.models import Item
 
 from .conftest import ALIBABA, Desk
 
 SH = ZoneInfo("Asia/Shanghai")
 API = "/api/service"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 S = RequestState
 pytestmark = pytest.mark.django_db
 
@@ -58,72 +57,13 @@ def frozen_clock(settings: Any, tmp_path: Any) -> Any:
         yield traveller
 
 
-class Api:
-    """A client that speaks to the API as one person, with their Bearer token (or as nobody)."""
-
-    def __init__(self, headers: dict[str, Any]) -> None:
-        self.client = Client()
-        self.headers = headers
-
-    def get(self, url: str, params: Any = None, **extra: Any) -> Any:
-        return self.client.get(url, params or {}, **self.headers, **extra)
-
-    def post(self, url: str, body: dict[str, Any] | None = None, **extra: Any) -> Any:
-        return self.client.post(
-            url, json.dumps(body or {}), content_type="application/json", **self.headers, **extra
-        )
-
-    def patch(self, url: str, body: dict[str, Any], **extra: Any) -> Any:
-        return self.client.patch(
-            url, json.dumps(body), content_type="application/json", **self.headers, **extra
-        )
-
-    def multipart(self, url: str, data: dict[str, Any], **extra: Any) -> Any:
-        return self.client.post(url, data, **self.headers, **extra)
-
-
-As = Callable[[Person], Api]
-
-
-@pytest.fixture
-def as_(api_token: Callable[[Person], dict[str, str]]) -> As:
-    return lambda person: Api(api_token(person))
-
-
-def pdf(name: str = "材料.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
-
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.content.decode()[:800]
-    body = response.json()
-    assert set(body) == {"code", "message", "errors"}
-    assert body["message"].strip()
-    if code is not None:
-        assert body["code"] == code
-    return body
-
-
 def at(value: str | None) -> datetime.datetime | None:
     """A time as the API writes it (ISO 8601), to compare with an aware datetime."""
     return None if value is None else datetime.datetime.fromisoformat(value)
 
 
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.content.decode()[:800]
-    return response.json()
-
-
-def if_match(version: int) -> dict[str, str]:
-    return {"HTTP_IF_MATCH": f'"{version}"'}
-
-
 def fresh(sr: ServiceRequest) -> ServiceRequest:
     return ServiceRequest.objects.get(pk=sr.pk)
-
-
-def ids(response: Any) -> set[int]:
-    return {row["id"] for row in ok(response)["items"]}
 
 
 def usc(n: int) -> str:
@@ -175,7 +115,7 @@ def test_full_lifecycle_with_pause_reopen_and_a_rating_by_link(
             "category_id": desk.category.pk,
             "title": "用地指标咨询",
             "description": "扩建厂房需要新增用地",
-            "files": [pdf()],
+            "files": [pdf("材料.pdf")],
         },
     )
     filed = ok(r, 201)

@@ -4,8 +4,6 @@ filters, evidence, escalations, promise-keeping, coverage and query counts."""
 from __future__ import annotations
 
 import datetime
-import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +16,7 @@ from django.utils import timezone
 
 from luoshi.conftest import SmallOrg, make_person
 from luoshi.core.models import AuditRecord
-from luoshi.org.models import Person
+from luoshi.testing import PDF, Api, As, assert_error, ids, if_match, pdf
 from luoshi.worklist import lights, services
 from luoshi.worklist.models import (
     Attachment,
@@ -33,7 +31,6 @@ from .conftest import moment, report_on
 
 D = datetime.date
 W = "/api/worklist"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
 TODAY = D(2026, 6, 10)  # a Wednesday; the clock stands still at 10:00 on it unless a test moves it
 pytestmark = pytest.mark.django_db
@@ -45,63 +42,8 @@ def frozen_clock() -> Any:
         yield traveller
 
 
-class Api:
-    """A client that speaks to the API as one person, with their Bearer token."""
-
-    def __init__(self, headers: dict[str, Any]) -> None:
-        self.client = Client()
-        self.headers = headers
-
-    def get(self, url: str, params: Any = None, **extra: Any) -> Any:
-        return self.client.get(url, params or {}, **self.headers, **extra)
-
-    def post(self, url: str, body: dict[str, Any] | None = None, **extra: Any) -> Any:
-        return self.client.post(
-            url, json.dumps(body or {}), content_type="application/json", **self.headers, **extra
-        )
-
-    def patch(self, url: str, body: dict[str, Any], **extra: Any) -> Any:
-        return self.client.patch(
-            url, json.dumps(body), content_type="application/json", **self.headers, **extra
-        )
-
-    def multipart(self, url: str, data: dict[str, Any], **extra: Any) -> Any:
-        return self.client.post(url, data, **self.headers, **extra)
-
-
-As = Callable[[Person], Api]
-
-
-@pytest.fixture
-def as_(api_token: Callable[[Person], dict[str, str]]) -> As:
-    return lambda person: Api(api_token(person))
-
-
-def pdf(name: str = "evidence.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
-
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.content.decode()[:800]
-    body = response.json()
-    assert set(body) == {"code", "message", "errors"}
-    assert body["message"].strip()
-    if code is not None:
-        assert body["code"] == code
-    return body
-
-
-def if_match(version: int) -> dict[str, str]:
-    return {"HTTP_IF_MATCH": f'"{version}"'}
-
-
 def fresh(item: Item) -> Item:
     return Item.objects.get(pk=item.pk)
-
-
-def ids(response: Any) -> set[int]:
-    assert response.status_code == 200, response.content.decode()[:800]
-    return {row["id"] for row in response.json()["items"]}
 
 
 def close_item(org: SmallOrg, item: Item) -> Item:
