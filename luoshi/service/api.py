@@ -69,6 +69,7 @@ from .selectors import (
     request_list,
     unit_queue,
 )
+from .timeline import note_of
 
 router = Router(tags=["service"])
 S = RequestState
@@ -405,18 +406,6 @@ class TimelineEntry(Schema):
     note: str = Field(description="The reason, reply, comment or note given with the step")
 
 
-# The field of an audit record that says what was given with each step.
-_TIMELINE_NOTES = {
-    "return": "return_reason",
-    "wait": "needed",
-    "resume": "note",
-    "resolve": "reply",
-    "rate": "comment",
-    "reopen": "comment",
-    "close": "note",
-}
-
-
 class ServiceRequestDetailOut(ServiceRequestOut):
     """The request page: the facts' times, pauses, ratings, attachments, the linked item and the timeline."""
 
@@ -516,7 +505,7 @@ def _request_detail(
             "at": record.at,
             "action": record.action,
             "actor": record.actor,
-            "note": str((record.after or {}).get(_TIMELINE_NOTES.get(record.action, ""), "") or ""),
+            "note": note_of(record),
         }
         for record in history_of(sr).order_by("at", "id")
     ]
