@@ -607,7 +607,9 @@ def _back_date(plans: list[tuple[Project, ProjectPlan]], enterprises_before: set
             days.append(plan.revived_on or plan.lost[0])
         last = max(days)
         Project.objects.filter(pk=project.pk).update(
-            created_at=at(plan.moves[0][1], 10), updated_at=at(last, 16)
+            # Never later than now, or the card would stay on top of a column all day.
+            created_at=at(plan.moves[0][1], 10),
+            updated_at=min(at(last, 16), timezone.now()),
         )
         if (
             project.enterprise_id

@@ -634,6 +634,14 @@ def _back_date_history(item: Item, owner: Person, plan: dict[str, Any], rng: ran
     """Weekly reports from the start to the last report, and milestones done on time up to today."""
     day, reports, percent = plan["start"] + datetime.timedelta(days=7), [], 5
     last = plan["last_report"]
+    span = max((plan["deadline"] - plan["start"]).days, 1)
+    behind = 15 if plan.get("milestone_overdue") or plan["deadline"] < last else 0
+
+    def on_pace(day: datetime.date) -> int:
+        """Percent complete about in step with the time elapsed (behind for the late ones)."""
+        share = 100 * (day - plan["start"]).days // span
+        return max(5, min(95, share - behind + rng.randint(-6, 4)))
+
     phrases = [
         "完成现场踏勘和资料收集",
         "召开专题推进会，明确分工",
@@ -643,7 +651,7 @@ def _back_date_history(item: Item, owner: Person, plan: dict[str, Any], rng: ran
         "协调解决用地和资金问题",
     ]
     while day <= last:
-        percent = min(95, percent + rng.randint(4, 12))
+        percent = max(percent, on_pace(day))
         reports.append(
             ProgressReport(
                 item=item,
@@ -665,7 +673,7 @@ def _back_date_history(item: Item, owner: Person, plan: dict[str, Any], rng: ran
                 reported_at=_at(last, 16),
                 reported_on=last,
                 done="按节点推进",
-                percent=min(95, percent + 5),
+                percent=max(percent, on_pace(last)),
             )
         )
     ProgressReport.objects.bulk_create(reports)
