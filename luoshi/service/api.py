@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -50,6 +50,7 @@ from luoshi.worklist.models import Item
 
 from . import services
 from .access import access_manage_enterprises, member_enterprise_id
+from .filters import EnterpriseFilters, enterprise_list
 from .models import (
     Category,
     Channel,
@@ -197,19 +198,15 @@ def _enterprise_changes(data: dict[str, Any]) -> dict[str, Any]:
 @router.get("/enterprises", response=list[EnterpriseOut], summary="Enterprises you may see")
 @paginate(Page)
 def enterprises(request: HttpRequest, filters: Query[EnterpriseQuery]) -> Any:
-    qs = _enterprises(_person(request))
-    if filters.zone_id is not None:
-        qs = qs.filter(zone_id=filters.zone_id)
-    if filters.industry.strip():
-        qs = qs.filter(industry=filters.industry.strip())
-    if filters.stage:
-        qs = qs.filter(stage=filters.stage)
-    if filters.steward_id is not None:
-        qs = qs.filter(steward_id=filters.steward_id)
-    if filters.q.strip():
-        q = filters.q.strip()
-        qs = qs.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
-    return qs
+    # A zone or person that does not exist matches nothing (the list page would ignore it).
+    zone = Zone.objects.filter(pk=filters.zone_id).first() if filters.zone_id is not None else None
+    steward = Person.objects.filter(pk=filters.steward_id).first() if filters.steward_id is not None else None
+    if (filters.zone_id is not None and zone is None) or (filters.steward_id is not None and steward is None):
+        return Enterprise.objects.none()
+    chosen = EnterpriseFilters(
+        q=filters.q, zone=zone, industry=filters.industry.strip(), stage=filters.stage or "", steward=steward
+    )
+    return enterprise_list(person=_person(request), filters=chosen)
 
 
 @router.post(

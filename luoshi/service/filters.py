@@ -1,13 +1,14 @@
 """The enterprise list's query string, turned into `EnterpriseFilters`, and the list it selects.
 
-The list page, the Excel export and the API read the same parameters, so a download holds exactly
-the rows the list shows:
+The list page and the Excel export read the same parameters, so a download holds exactly the rows
+the list shows:
 
     q, zone, industry, stage, steward
 
 The API's names `zone_id` and `steward_id` are accepted too. As on the list page's form, a value
 that is malformed or not among the form's choices (an inactive zone, an industry no visible
-enterprise has, someone who is not a steward) is ignored rather than refused.
+enterprise has, someone who is not a steward) is ignored rather than refused. `enterprise_list` is
+the one selector of the page, the export and the API.
 """
 
 from __future__ import annotations
@@ -21,15 +22,10 @@ from django.http import QueryDict
 
 from luoshi.org.models import Person, Role, Zone
 
-from .models import Enterprise, RequestState, Stage, serves_every_enterprise
+from .models import Enterprise, Stage, serves_every_enterprise
+from .selectors import OPEN_STATES
 
 PARAMS = ("q", "zone", "industry", "stage", "steward")
-OPEN_STATES = [
-    RequestState.RECEIVED,
-    RequestState.DISPATCHED,
-    RequestState.ACKNOWLEDGED,
-    RequestState.WAITING,
-]
 
 
 @dataclass

@@ -34,6 +34,7 @@ from luoshi.org.models import Person, Role, Unit
 
 from . import selectors, services
 from .access import can_manage_enterprises, handles, is_dispatcher, member_enterprise_id, speaks_for
+from .filters import EnterpriseFilters, enterprise_filters_from_query, enterprise_list
 from .forms import (
     LOW_RATING_RULE,
     ActionForm,
@@ -66,7 +67,6 @@ from .models import (
 from .timeline import timeline
 
 S = RequestState
-OPEN_STATES = selectors.OPEN_STATES
 PORTAL_PAGE_SIZE = 20
 
 
@@ -753,37 +753,23 @@ def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
 # Enterprises ---------------------------------------------------------------------------------------
 
 
-def _with_request_counts(enterprises: QuerySet[Enterprise], person: Person) -> QuerySet[Enterprise]:
-    """Each enterprise's open and total requests, counted over the requests the person may see."""
-    visible = Q() if serves_every_enterprise(person) else Q(requests__unit_id__in=person.scope.unit_ids)
-    return enterprises.annotate(
-        open_requests=Count("requests", filter=visible & Q(requests__state__in=OPEN_STATES)),
-        total_requests=Count("requests", filter=visible),
-    ).order_by("name", "pk")
-
-
 @login_required
 def enterprise_list_view(request: HttpRequest) -> HttpResponse:
     person = _staff(request)
-    visible = Enterprise.objects.visible_to(person)
-    industries = list(visible.order_by("industry").values_list("industry", flat=True).distinct())
+    industries = list(
+        Enterprise.objects.visible_to(person)
+        .order_by("industry")
+        .values_list("industry", flat=True)
+        .distinct()
+    )
+    # The form shows the filters; the export reads them from the query string the same way.
     form = EnterpriseFilterForm(request.GET or None, industries=industries)
-    values = form.values() if form.is_bound else {}
-    enterprises = visible.select_related("zone", "steward")
-    if values.get("zone"):
-        enterprises = enterprises.filter(zone=values["zone"])
-    if values.get("industry"):
-        enterprises = enterprises.filter(industry=values["industry"])
-    if values.get("stage"):
-        enterprises = enterprises.filter(stage=values["stage"])
-    if values.get("steward"):
-        enterprises = enterprises.filter(steward=values["steward"])
-    q = (values.get("q") or "").strip()
-    if q:
-        enterprises = enterprises.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
+    enterprises = enterprise_list(
+        person=person, filters=enterprise_filters_from_query(request.GET, person=person)
+    )
     context = {
         "form": form,
-        "page": paginate(request, _with_request_counts(enterprises, person)),
+        "page": paginate(request, enterprises),
         "query": _query_without_page(request),
         "can_manage": can_manage_enterprises(person),
         "title": _("Enterprises"),
@@ -796,9 +782,9 @@ def enterprise_list_view(request: HttpRequest) -> HttpResponse:
 def my_enterprises(request: HttpRequest) -> HttpResponse:
     """The enterprises the person accompanies as their steward (店小二)."""
     person = _staff(request)
-    enterprises = Enterprise.objects.filter(steward=person).select_related("zone", "steward")
+    enterprises = enterprise_list(person=person, filters=EnterpriseFilters(steward=person))
     context = {
-        "page": paginate(request, _with_request_counts(enterprises, person)),
+        "page": paginate(request, enterprises),
         "query": _query_without_page(request),
         "can_manage": can_manage_enterprises(person),
         "title": _("My enterprises"),
@@ -834,7 +820,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             requests=list(requests[:10]),
             request_count=requests.count(),
-            open_count=requests.filter(state__in=OPEN_STATES).count(),
+            open_count=requests.filter(state__in=selectors.OPEN_STATES).count(),
             projects=_projects_of(person, enterprise) if internal else [],
         )
     return render(request, "service/enterprise_detail.html", context)
