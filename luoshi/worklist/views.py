@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,6 +21,7 @@ from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
 from luoshi.core.errors import Conflict
 from luoshi.core.forms import add_service_error
+from luoshi.core.pages import Action, ActionButtons, period_context, query_without, run_form
 from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Unit, Zone
@@ -104,34 +101,6 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _query_without_page(request: HttpRequest) -> str:
-    """The request's query string without the page number and empty values, for links that keep it."""
-    query = QueryDict(mutable=True)
-    for name, values in request.GET.lists():
-        if name != "page":
-            for value in values:
-                if value:
-                    query.appendlist(name, value)
-    return query.urlencode()
-
-
-def _run(request: HttpRequest, form: Any, call: Callable[[], Any]) -> tuple[Any, bool]:
-    """Run a service for a valid form. A refusal lands on the form; a conflict also as a message.
-
-    Returns (result, conflicted). On any refusal nothing was written: the service's transaction
-    was rolled back.
-    """
-    try:
-        return call(), False
-    except Conflict as exc:
-        add_service_error(form, exc)
-        messages.error(request, str(exc))
-        return None, True
-    except ValidationError as exc:
-        add_service_error(form, exc)
-        return None, False
-
-
 # Home ----------------------------------------------------------------------------------------------
 
 
@@ -180,7 +149,7 @@ def item_list_view(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": paginate(request, items),
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "rules": rules_text(),
         "is_supervisor": is_supervisor(person),
     }
@@ -195,21 +164,11 @@ def item_export(request: HttpRequest, *args: object, **kwargs: object) -> HttpRe
 # The item page ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    """One thing a person can do to an item from its page: the form it needs and the service it calls."""
-
-    form: type[ActionForm]
-    run: Callable[[Person, Item, dict[str, Any]], object]
-    done: str | Promise
-    multipart: bool = False
-
-
 def _v(data: dict[str, Any]) -> int | None:
     return cast(int | None, data.get("version"))
 
 
-ACTIONS: dict[str, Action] = {
+ACTIONS: dict[str, Action[Item, ActionForm]] = {
     "publish": Action(
         PublishForm,
         lambda p, i, d: services.item_publish(
@@ -340,9 +299,12 @@ ACTION_LABELS = {
 
 # The order of the buttons on the page: what moves the item forward first.
 ACTION_ORDER = list(ACTION_LABELS)
-# The step that moves the item forward is the page's main button; these stop or undo work.
-FORWARD_ACTIONS = {"publish", "claim", "start", "report", "close_out", "verify", "decide_change", "resume"}
-STOPPING_ACTIONS = {"decline", "return", "suspend", "cancel"}
+BUTTONS = ActionButtons(
+    labels=ACTION_LABELS,
+    forward={"publish", "claim", "start", "report", "close_out", "verify", "decide_change", "resume"},
+    stopping={"decline", "return", "suspend", "cancel"},
+    no_input=NoInputForm,
+)
 
 
 def available_actions(person: Person, item: Item) -> list[str]:
@@ -395,39 +357,14 @@ def _item_page(
     person = cast(Person, request.user)
     tab = request.GET.get("tab", "overview")
     names = available_actions(person, item)
-    forms: dict[str, ActionForm] = {}
-    for name in names:
-        forms[name] = ACTIONS[name].form(item=item, person=person, prefix=name)
-    failed = None
-    if bound is not None:
-        failed = bound[0]
-        forms[failed] = bound[1]
-    main = next((name for name in names if name in FORWARD_ACTIONS), None)
+    forms = {name: ACTIONS[name].form(item=item, person=person, prefix=name) for name in names}
     t = Thresholds.at()
     context: dict[str, Any] = {
         "item": item,
         "object": item,
         "tab": tab,
         "rules": rules_text(),
-        "actions": [
-            {
-                "name": name,
-                "label": ACTION_LABELS[name],
-                "form": forms[name],
-                "multipart": ACTIONS[name].multipart,
-                "simple": ACTIONS[name].form is NoInputForm,
-                "style": "primary"
-                if name == main
-                else "outline-danger"
-                if name in STOPPING_ACTIONS
-                else "outline-primary",
-                "danger": name in STOPPING_ACTIONS,
-            }
-            for name in names
-        ],
-        "failed": failed,
-        "failed_form": bound[1] if bound else None,
-        "failed_label": ACTION_LABELS.get(failed or "", ""),
+        **BUTTONS.context(ACTIONS, forms, bound),
         "is_supervisor": is_supervisor(person),
     }
     if tab == "history":
@@ -482,16 +419,11 @@ def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     item = item_get_detail(person=person, pk=pk)
     form = spec.form(request.POST, request.FILES, item=item, person=person, prefix=action)
-    if not form.is_valid():
-        return _item_page(request, item, bound=(action, form), status=400)
-    data = form.cleaned_data
-    _result, conflicted = _run(request, form, lambda: spec.run(person, item, data))
-    if form.errors:
+    _result, status = run_form(request, form, lambda: spec.run(person, item, form.cleaned_data))
+    if status != 200:
         # Nothing was written; show the item as it is now (someone else may have changed it).
         fresh = item_get_detail(person=person, pk=pk)
-        if conflicted:
-            return _item_page(request, fresh, status=409)
-        return _item_page(request, fresh, bound=(action, form), status=400)
+        return _item_page(request, fresh, bound=None if status == 409 else (action, form), status=status)
     messages.success(request, str(spec.done))
     return redirect("worklist:item_detail", item.pk)
 
@@ -504,36 +436,20 @@ def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require(is_supervisor(person), person, "supervise", item)
     initial = {"directive": request.GET.get("directive")} if item is None else None
     form = ItemForm(request.POST or None, instance=item, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        support = form.support_units()
+
+    def save() -> Item:
         if item is None:
-            fields = form.changes()
-            title, deadline, directive = fields.pop("title"), fields.pop("deadline"), fields.pop("directive")
-            saved, _c = _run(
-                request,
-                form,
-                lambda: services.item_create(
-                    actor=person,
-                    title=title,
-                    deadline=deadline,
-                    directive=directive,
-                    support_units=support,
-                    **fields,
-                ),
-            )
-        else:
-            saved, _c = _run(
-                request,
-                form,
-                lambda: services.item_update(
-                    actor=person,
-                    item=item,
-                    expected_version=data.get("version"),
-                    changes=form.changes(),
-                    support_units=support,
-                ),
-            )
+            return services.item_create(actor=person, support_units=form.support_units(), **form.changes())
+        return services.item_update(
+            actor=person,
+            item=item,
+            expected_version=form.cleaned_data.get("version"),
+            changes=form.changes(),
+            support_units=form.support_units(),
+        )
+
+    if request.method == "POST":
+        saved, _status = run_form(request, form, save)
         if saved:
             messages.success(request, _("Saved."))
             return redirect("worklist:item_detail", saved.pk)
@@ -603,7 +519,7 @@ def _queue(
 ) -> HttpResponse:
     context = {
         "page": paginate(request, with_latest_percent(items)),
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "title": title,
         "intro": intro,
         "empty": empty,
@@ -688,7 +604,7 @@ def escalation_list_view(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "show_all": show_all,
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "rules": rules_text(),
     }
     return render(request, "worklist/escalations.html", context)
@@ -736,15 +652,10 @@ def _promise_subject(person: Person, by: str, key: str) -> Unit | Person | Zone:
 def promise_view(request: HttpRequest) -> HttpResponse:
     """Promise-keeping rates by unit, person and zone for a period, each drilling down to its items."""
     person = _person(request)
-    form = PeriodForm(request.GET or None)
-    period, year, number, start, end = form.bounds()
-    today = timezone.localdate()
+    # Deadlines run into next year, so next year is offered too.
+    shown = period_context(PeriodForm(request.GET or None), years_ahead=1)
+    start, end = shown["start"], shown["end"]
     rates = {by: promise_rates(person=person, start=start, end=end, by=by) for by in BY_FIELD}
-    base: dict[str, Any] = {"period": period, "year": year}
-    if period == "month":
-        base["month"] = number
-    elif period == "quarter":
-        base["quarter"] = number
     drill: dict[str, Any] | None = None
     by = request.GET.get("by", "")
     if by in BY_FIELD:
@@ -770,16 +681,7 @@ def promise_view(request: HttpRequest) -> HttpResponse:
         due=Count("pk"), kept=Count("pk", filter=kept_condition())
     )
     context = {
-        "form": form,
-        "period": period,
-        "year": year,
-        "quarters": range(1, 5),
-        "months": range(1, 13),
-        "quarter_selected": number if period == "quarter" else (today.month - 1) // 3 + 1,
-        "month_selected": number if period == "month" else today.month,
-        "start": start,
-        "end": end,
-        "base_query": urlencode(base),
+        **shown,
         "sections": [
             ("unit", _("By lead unit"), rates["unit"]),
             ("person", _("By owner"), rates["person"]),
@@ -788,7 +690,6 @@ def promise_view(request: HttpRequest) -> HttpResponse:
         "overall": overall,
         "overall_rate": (round(overall["kept"] * 100 / overall["due"], 1) if overall["due"] else None),
         "drill": drill,
-        "years": sorted({*range(today.year - 3, today.year + 2), year}),
     }
     return render(request, "worklist/promises.html", context)
 
@@ -814,7 +715,7 @@ def directive_list_view(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "page": paginate(request, directives),
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "q": q,
         "is_supervisor": is_supervisor(person),
     }
@@ -840,7 +741,7 @@ def directive_detail(request: HttpRequest, pk: int) -> HttpResponse:
         counts = light_counts(items)
         context.update(
             page=paginate(request, with_latest_percent(items)),
-            query=_query_without_page(request),
+            query=query_without(request, "page"),
             counts=[(light, label, counts.get(light, 0)) for light, label in Light.choices],
         )
     return render(request, "worklist/directive_detail.html", context)
@@ -852,21 +753,19 @@ def directive_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     directive = get_visible_or_404(Directive.objects.all(), person, pk=pk) if pk else None
     require(is_supervisor(person), person, "supervise", directive)
     form = DirectiveForm(request.POST or None, instance=directive)
-    if request.method == "POST" and form.is_valid():
-        changes = form.changes()
+
+    def save() -> Directive:
         if directive is None:
-            saved, _c = _run(request, form, lambda: services.directive_create(actor=person, **changes))
-        else:
-            saved, _c = _run(
-                request,
-                form,
-                lambda: services.directive_update(
-                    actor=person,
-                    directive=directive,
-                    expected_version=form.cleaned_data.get("version"),
-                    changes=changes,
-                ),
-            )
+            return services.directive_create(actor=person, **form.changes())
+        return services.directive_update(
+            actor=person,
+            directive=directive,
+            expected_version=form.cleaned_data.get("version"),
+            changes=form.changes(),
+        )
+
+    if request.method == "POST":
+        saved, _status = run_form(request, form, save)
         if saved:
             messages.success(request, _("Saved."))
             return redirect("worklist:directive_detail", saved.pk)
