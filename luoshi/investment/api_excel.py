@@ -9,27 +9,16 @@ paths are not taken for `/projects/{id}`.
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Router
 from ninja.files import UploadedFile
 
-from luoshi.core.access import require
-from luoshi.core.spreadsheets import FileRejected, JobQueued, job_queued, upload_refused, xlsx_response
-from luoshi.org.models import Person
+from luoshi.core.excel_views import export_api, import_api, template_download
+from luoshi.core.spreadsheets import FileRejected, JobQueued
 
-from . import excel
-from .access import can_import_projects
-from .excel_views import TEMPLATE_FILENAME, export_job_start, import_job_start
+from .excel_views import PROJECTS
 
 router = Router(tags=["investment"])
-
-
-def _person(request: HttpRequest) -> Person:
-    person: Person = request.user  # type: ignore[assignment]
-    if not person.scope.internal:
-        raise Http404
-    return person
 
 
 @router.post(
@@ -48,13 +37,7 @@ def _person(request: HttpRequest) -> Person:
     ),
 )
 def project_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
-    person = _person(request)
-    require(can_import_projects(person), person, "import_projects")
-    refused = upload_refused(file, max_bytes=excel.MAX_UPLOAD_BYTES)
-    if refused is not None:
-        return refused
-    job = import_job_start(actor=person, data=file.read(), filename=file.name or "")
-    return job_queued(request, job, f"{reverse('investment:project_import')}?job={job.pk}")
+    return import_api(request, PROJECTS, file)
 
 
 @router.get(
@@ -63,9 +46,7 @@ def project_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     summary="The .xlsx template of a project ledger (title row, columns, an example, notes)",
 )
 def project_import_template(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
-    require(can_import_projects(person), person, "import_projects")
-    return xlsx_response(excel.import_template(actor=person), TEMPLATE_FILENAME)
+    return template_download(request, excel=PROJECTS)
 
 
 @router.get(
@@ -81,6 +62,4 @@ def project_import_template(request: HttpRequest) -> HttpResponse:
     ),
 )
 def project_export(request: HttpRequest) -> Any:
-    person = _person(request)
-    job = export_job_start(actor=person, query=request.GET)
-    return job_queued(request, job, reverse("job_detail", args=[job.pk]))
+    return export_api(request, PROJECTS)

@@ -7,10 +7,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from luoshi.core.access import require
+from luoshi.core.spreadsheets import xlsx_response
 
 from . import importing
 from .access import can_manage_org
@@ -57,8 +57,4 @@ def org_import_template(request: HttpRequest) -> HttpResponse:
     """The import workbook to fill in: both sheets with headers and an example row, and the notes."""
     person: Person = request.user  # type: ignore[assignment]
     require(can_manage_org(person), person, "import_org")
-    response = HttpResponse(importing.import_template(actor=person), content_type=importing.XLSX_MIME)
-    response["Content-Disposition"] = (
-        content_disposition_header(as_attachment=True, filename=TEMPLATE_FILENAME) or "attachment"
-    )
-    return response
+    return xlsx_response(importing.import_template(actor=person), TEMPLATE_FILENAME)

@@ -9,27 +9,16 @@ literal paths are not taken for `/enterprises/{id}`.
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Router
 from ninja.files import UploadedFile
 
-from luoshi.core.access import require
-from luoshi.core.spreadsheets import FileRejected, JobQueued, job_queued, upload_refused, xlsx_response
-from luoshi.org.models import Person
+from luoshi.core.excel_views import export_api, import_api, template_download
+from luoshi.core.spreadsheets import FileRejected, JobQueued
 
-from . import excel
-from .access import can_manage_enterprises
-from .excel_views import TEMPLATE_FILENAME, export_job_start, import_job_start
+from .excel_views import ENTERPRISES
 
 router = Router(tags=["service"])
-
-
-def _staff(request: HttpRequest) -> Person:
-    person: Person = request.user  # type: ignore[assignment]
-    if not person.scope.internal:
-        raise Http404
-    return person
 
 
 @router.post(
@@ -47,13 +36,7 @@ def _staff(request: HttpRequest) -> Person:
     ),
 )
 def enterprise_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
-    person = _staff(request)
-    require(can_manage_enterprises(person), person, "import_enterprises")
-    refused = upload_refused(file, max_bytes=excel.MAX_UPLOAD_BYTES)
-    if refused is not None:
-        return refused
-    job = import_job_start(actor=person, data=file.read(), filename=file.name or "")
-    return job_queued(request, job, f"{reverse('service:enterprise_import')}?job={job.pk}")
+    return import_api(request, ENTERPRISES, file)
 
 
 @router.get(
@@ -62,9 +45,7 @@ def enterprise_import(request: HttpRequest, file: File[UploadedFile]) -> Any:
     summary="The .xlsx template for importing enterprises (title row, columns, an example, notes)",
 )
 def enterprise_import_template(request: HttpRequest) -> HttpResponse:
-    person = _staff(request)
-    require(can_manage_enterprises(person), person, "import_enterprises")
-    return xlsx_response(excel.import_template(actor=person), TEMPLATE_FILENAME)
+    return template_download(request, excel=ENTERPRISES)
 
 
 @router.get(
@@ -79,6 +60,4 @@ def enterprise_import_template(request: HttpRequest) -> HttpResponse:
     ),
 )
 def enterprise_export(request: HttpRequest) -> Any:
-    person = _staff(request)
-    job = export_job_start(actor=person, query=request.GET)
-    return job_queued(request, job, reverse("job_detail", args=[job.pk]))
+    return export_api(request, ENTERPRISES)

@@ -9,18 +9,14 @@ their size, so clients have one path.
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from luoshi.core.access import require
-from luoshi.core.spreadsheets import FileRejected, JobQueued, job_queued, upload_refused
-from luoshi.org.models import Person
+from luoshi.core.excel_views import export_api, import_api
+from luoshi.core.spreadsheets import FileRejected, JobQueued
 
-from . import excel
-from .access import is_supervisor
-from .excel_views import export_job_start, import_job_start
+from .excel_views import ITEMS
 
 router = Router(tags=["worklist"])
 
@@ -38,13 +34,7 @@ router = Router(tags=["worklist"])
     ),
 )
 def item_import(request: HttpRequest, file: File[UploadedFile], publish: Form[bool] = False) -> Any:
-    person: Person = request.user  # type: ignore[assignment]
-    require(is_supervisor(person), person, "import_items")
-    refused = upload_refused(file, max_bytes=excel.MAX_UPLOAD_BYTES)
-    if refused is not None:
-        return refused
-    job = import_job_start(actor=person, data=file.read(), filename=file.name or "", publish=publish)
-    return job_queued(request, job, f"{reverse('worklist:import')}?job={job.pk}")
+    return import_api(request, ITEMS, file, publish=publish)
 
 
 @router.get(
@@ -60,8 +50,4 @@ def item_import(request: HttpRequest, file: File[UploadedFile], publish: Form[bo
     ),
 )
 def item_export(request: HttpRequest) -> Any:
-    person: Person = request.user  # type: ignore[assignment]
-    if not person.scope.internal:
-        raise Http404
-    job = export_job_start(actor=person, query=request.GET)
-    return job_queued(request, job, reverse("job_detail", args=[job.pk]))
+    return export_api(request, ITEMS)

@@ -342,7 +342,7 @@ def test_a_non_xlsx_file_renamed_is_refused_on_the_form_and_nothing_is_queued(or
     pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     before, jobs_before = counts(), Job.objects.count()
     _client, response = post_import(org, pdf, name="清单.xlsx")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'data-testid="import-file-error"' in response.content.decode()
     assert counts() == before and Job.objects.count() == jobs_before
     with pytest.raises(ImportRejected) as caught:
@@ -355,7 +355,7 @@ def test_an_oversized_file_is_refused(org: SmallOrg) -> None:
     big = data + b"\0" * (excel.MAX_UPLOAD_BYTES + 1 - len(data))
     before, jobs_before = counts(), Job.objects.count()
     _client, response = post_import(org, big)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "10 MB" in response.content.decode()
     assert counts() == before and Job.objects.count() == jobs_before
     with pytest.raises(ImportRejected) as caught:
