@@ -71,7 +71,7 @@ class Action(Generic[R, F]):
     with the person, the record and the form's data, and what the page says once it is done."""
 
     form: type[F]
-    run: Callable[[Person, R, dict[str, Any]], object]
+    run: Callable[[Person, R, dict[str, Any]], Any]
     done: str | Promise
     multipart: bool = False
 
@@ -96,12 +96,12 @@ class ActionButtons:
         opened: Collection[str] = (),
     ) -> dict[str, Any]:
         """The page's `actions`, one for each form `offered` and in its order, and the one that was
-        refused (`bound`, shown open with its errors). `labels` overrides the usual ones; the actions
-        `opened` are shown open anyway."""
+        refused (`bound`: its form with the errors, shown open). `labels` overrides the usual ones;
+        the actions `opened` are shown open anyway."""
         labels = labels or self.labels
         failed = bound[0] if bound else None
         shown = dict(offered)
-        if bound is not None:
+        if bound is not None and failed in shown:
             shown[bound[0]] = bound[1]
         main = next((name for name in shown if name in self.forward), None)
         buttons = [

@@ -7,8 +7,6 @@ answers 404, whether it exists or not.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -26,8 +24,8 @@ from django.views.decorators.http import require_POST
 
 from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
-from luoshi.core.errors import Conflict
 from luoshi.core.forms import add_service_error
+from luoshi.core.pages import Action, ActionButtons, period_context, query_without, run_form
 from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Role, Unit
@@ -88,34 +86,6 @@ def _staff(request: HttpRequest) -> Person:
 
 def _is_enterprise_user(person: Person) -> bool:
     return not person.scope.internal and person.scope.enterprise
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    return _query_without(request, "page")
-
-
-def _run(request: HttpRequest, form: Any, call: Callable[[], Any]) -> tuple[Any, bool]:
-    """Run a service for a valid form. A refusal lands on the form; a conflict also as a message.
-
-    Returns (result, conflicted). On any refusal nothing was written: the service's transaction
-    was rolled back.
-    """
-    try:
-        return call(), False
-    except Conflict as exc:
-        add_service_error(form, exc)
-        messages.error(request, str(exc))
-        return None, True
-    except ValidationError as exc:
-        add_service_error(form, exc)
-        return None, False
 
 
 def _open_pauses(requests: list[ServiceRequest]) -> dict[int, Pause]:
@@ -189,7 +159,7 @@ def _portal(request: HttpRequest, person: Person) -> HttpResponse:
         "enterprise": enterprise,
         "todo": todo,
         "page": page,
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "now": timezone.now(),
     }
     return render(request, "service/portal.html", context)
@@ -216,22 +186,21 @@ def request_new(request: HttpRequest) -> HttpResponse:
         require(is_dispatcher(person) or enterprises.exists(), person, "file_request")
     initial = {"enterprise": request.GET.get("enterprise")} if enterprises is not None else {}
     form = RequestForm(request.POST or None, request.FILES or None, enterprises=enterprises, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def file() -> ServiceRequest:
         data = form.cleaned_data
-        enterprise = own or data["enterprise"]
-        saved, _c = _run(
-            request,
-            form,
-            lambda: services.request_file(
-                actor=person,
-                enterprise=enterprise,
-                category=data["category"],
-                title=data.get("title", ""),
-                description=data.get("description", ""),
-                channel=data.get("channel") or Channel.PORTAL,
-                files=data.get("attachments") or [],
-            ),
+        return services.request_file(
+            actor=person,
+            enterprise=own or data["enterprise"],
+            category=data["category"],
+            title=data.get("title", ""),
+            description=data.get("description", ""),
+            channel=data.get("channel") or Channel.PORTAL,
+            files=data.get("attachments") or [],
         )
+
+    if request.method == "POST":
+        saved, _status = run_form(request, form, file)
         if saved:
             messages.success(
                 request,
@@ -239,7 +208,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 % {"code": saved.code}
                 if own
                 else _("Request %(code)s has been filed for %(enterprise)s.")
-                % {"code": saved.code, "enterprise": enterprise},
+                % {"code": saved.code, "enterprise": saved.enterprise},
             )
             return redirect("service:request_detail", saved.pk)
     context = {"form": form, "own": own, "unlinked": False}
@@ -247,16 +216,6 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 
 # The request page ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Action:
-    """One thing a person can do to a request from its page: its form, its service and its message."""
-
-    form: type[ActionForm]
-    run: Callable[[Person, ServiceRequest, dict[str, Any]], object]
-    done: Any
-    multipart: bool = False
 
 
 def _v(data: dict[str, Any]) -> int | None:
@@ -267,7 +226,7 @@ def _rate(p: Person, r: ServiceRequest, d: dict[str, Any]) -> object:
     return services.request_rate(actor=p, request=r, stars=d.get("stars"), comment=d.get("comment", ""))  # type: ignore[arg-type]
 
 
-ACTIONS: dict[str, Action] = {
+ACTIONS: dict[str, Action[ServiceRequest, ActionForm]] = {
     "dispatch": Action(
         DispatchForm,
         lambda p, r, d: services.request_dispatch(actor=p, request=r, expected_version=_v(d), unit=d["unit"]),
@@ -349,8 +308,12 @@ ACTION_LABELS = {
     "escalate": gettext_lazy("Escalate to a list item"),
 }
 ACTION_ORDER = list(ACTION_LABELS)
-FORWARD_ACTIONS = {"dispatch", "acknowledge", "resolve", "resume", "rate", "close"}
-STOPPING_ACTIONS = {"return"}
+BUTTONS = ActionButtons(
+    labels=ACTION_LABELS,
+    forward={"dispatch", "acknowledge", "resolve", "resume", "rate", "close"},
+    stopping={"return"},
+    no_input=NoInputForm,
+)
 
 
 def _steers(person: Person, sr: ServiceRequest) -> bool:
@@ -400,44 +363,24 @@ def _request_page(
     person = cast(Person, request.user)
     tab = request.GET.get("tab", "overview")
     names = available_actions(person, sr)
-    forms: dict[str, ActionForm] = {
-        name: ACTIONS[name].form(service_request=sr, person=person, prefix=name) for name in names
-    }
-    failed = None
-    if bound is not None:
-        failed = bound[0]
-        forms[failed] = bound[1]
-    main = next((name for name in names if name in FORWARD_ACTIONS), None)
+    forms = {name: ACTIONS[name].form(service_request=sr, person=person, prefix=name) for name in names}
     enterprise_user = _is_enterprise_user(person)
-    labels = dict(ACTION_LABELS)
-    if enterprise_user:
-        labels["resume"] = gettext_lazy("Supply what was asked")
     context: dict[str, Any] = {
         "sr": sr,
         "object": sr,
         "tab": tab,
         "now": timezone.now(),
         "enterprise_user": enterprise_user,
-        "actions": [
-            {
-                "name": name,
-                "label": labels[name],
-                "form": forms[name],
-                "multipart": ACTIONS[name].multipart,
-                "simple": ACTIONS[name].form is NoInputForm,
-                "style": "primary"
-                if name == main
-                else "outline-danger"
-                if name in STOPPING_ACTIONS
-                else "outline-primary",
-                "danger": name in STOPPING_ACTIONS,
-                "open": name == failed or (enterprise_user and name in ("rate", "resume")),
-            }
-            for name in names
-        ],
-        "failed": failed,
-        "failed_form": bound[1] if bound else None,
-        "failed_label": labels.get(failed or "", ""),
+        # On the phone the enterprise's own steps are open, in its own words.
+        **BUTTONS.context(
+            ACTIONS,
+            forms,
+            bound,
+            labels={**ACTION_LABELS, "resume": gettext_lazy("Supply what was asked")}
+            if enterprise_user
+            else None,
+            opened=("rate", "resume") if enterprise_user else (),
+        ),
         "low_rating_rule": LOW_RATING_RULE,
     }
     if tab == "history" and not enterprise_user:
@@ -471,16 +414,12 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     sr = _get_request(person, pk)
     form = spec.form(request.POST, request.FILES, service_request=sr, person=person, prefix=action)
-    if not form.is_valid():
-        return _request_page(request, sr, bound=(action, form), status=400)
-    data = form.cleaned_data
-    result, conflicted = _run(request, form, lambda: spec.run(person, sr, data))
-    if form.errors:
+    result, status = run_form(request, form, lambda: spec.run(person, sr, form.cleaned_data))
+    if status != 200:
         # Nothing was written; show the request as it is now (someone else may have changed it).
         fresh = _get_request(person, pk)
-        if conflicted:
-            return _request_page(request, fresh, status=409)
-        return _request_page(request, fresh, bound=(action, form), status=400)
+        return _request_page(request, fresh, bound=None if status == 409 else (action, form), status=status)
+    data = form.cleaned_data
     if action == "rate" and data.get("stars") is not None and data["stars"] <= services.LOW_RATING:
         messages.warning(
             request,
@@ -535,11 +474,11 @@ def request_list_view(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": paginate(request, requests),
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "enterprise": enterprise,
         "now": timezone.now(),
         "enterprise_user": _is_enterprise_user(person),
-        "without_enterprise": _query_without(request, "enterprise", "page"),
+        "without_enterprise": query_without(request, "enterprise", "page"),
     }
     template = "service/partials/request_results.html" if request.htmx else "service/request_list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -552,7 +491,7 @@ def centre_queue(request: HttpRequest) -> HttpResponse:
     require(is_dispatcher(person), person, "dispatch")
     context = {
         "page": paginate(request, selectors.centre_queue(person=person)),
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "now": timezone.now(),
     }
     return render(request, "service/centre_queue.html", context)
@@ -570,7 +509,7 @@ def unit_queue(request: HttpRequest) -> HttpResponse:
     own_units = list(Unit.objects.filter(pk__in=person.scope.own_unit_ids).values_list("name", flat=True))
     context = {
         "page": page,
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "now": timezone.now(),
         "own_units": own_units,
     }
@@ -627,14 +566,10 @@ def rates_view(request: HttpRequest) -> HttpResponse:
     """The three rates per unit or zone for a month, quarter or year, each number drilling down."""
     person = _staff(request)
     form = RatesForm(request.GET or None)
-    period, year, number, start, end = form.bounds()
     by = form.by_value
+    shown = period_context(form, by=by)
+    start, end, base = shown["start"], shown["end"], shown["base"]
     rows = selectors.rates(person=person, start=start, end=end, by=by)
-    base: dict[str, Any] = {"period": period, "year": year, "by": by}
-    if period == "month":
-        base["month"] = number
-    elif period == "quarter":
-        base["quarter"] = number
     drill: dict[str, Any] | None = None
     figure = request.GET.get("figure", "")
     if figure in FIGURES:
@@ -672,28 +607,17 @@ def rates_view(request: HttpRequest) -> HttpResponse:
             "key": key,
             "page": paginate(request, found.order_by("-received_at", "-pk")),
         }
-    today = timezone.localdate()
     context = {
-        "form": form,
-        "period": period,
-        "year": year,
+        **shown,
         "by": by,
         "rows": rows,
         "total": _total(rows),
-        "quarters": range(1, 5),
-        "months": range(1, 13),
-        "quarter_selected": number if period == "quarter" else (today.month - 1) // 3 + 1,
-        "month_selected": number if period == "month" else today.month,
-        "start": start,
-        "end": end,
-        "base_query": urlencode(base),
         "by_query": {
             "unit": urlencode({**base, "by": "unit"}),
             "zone": urlencode({**base, "by": "zone"}),
         },
         "drill": drill,
         "drill_query": urlencode({**base, "figure": figure, "key": request.GET.get("key", "")}),
-        "years": sorted({*range(today.year - 3, today.year + 1), year}),
         "now": timezone.now(),
     }
     return render(request, "service/rates.html", context)
@@ -770,7 +694,7 @@ def enterprise_list_view(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": paginate(request, enterprises),
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "can_manage": can_manage_enterprises(person),
         "title": _("Enterprises"),
         "mine": False,
@@ -785,7 +709,7 @@ def my_enterprises(request: HttpRequest) -> HttpResponse:
     enterprises = enterprise_list(person=person, filters=EnterpriseFilters(steward=person))
     context = {
         "page": paginate(request, enterprises),
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "can_manage": can_manage_enterprises(person),
         "title": _("My enterprises"),
         "mine": True,
@@ -843,46 +767,27 @@ def enterprise_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     require(can_manage_enterprises(person), person, "manage_enterprises", enterprise)
     form = EnterpriseForm(request.POST or None, instance=enterprise)
     contacts = ContactFormSet(request.POST or None, prefix="contacts") if enterprise is None else None
-    if request.method == "POST" and form.is_valid() and (contacts is None or contacts.is_valid()):
-        changes = form.changes()
+
+    def save() -> Enterprise:
         if enterprise is None:
             people = [
                 {k: c[k] for k in ("name", "title", "phone")}
                 for c in (contacts.cleaned_data if contacts else [])
                 if c.get("name")
             ]
-            saved, _c = _run(
-                request, form, lambda: services.enterprise_create(actor=person, contacts=people, **changes)
-            )
-        else:
-            saved, _c = _run(
-                request,
-                form,
-                lambda: services.enterprise_update(
-                    actor=person,
-                    enterprise=enterprise,
-                    expected_version=form.cleaned_data.get("version"),
-                    changes=changes,
-                ),
-            )
+            return services.enterprise_create(actor=person, contacts=people, **form.changes())
+        return services.enterprise_update(
+            actor=person,
+            enterprise=enterprise,
+            expected_version=form.cleaned_data.get("version"),
+            changes=form.changes(),
+        )
+
+    if request.method == "POST" and (contacts is None or contacts.is_valid()):
+        saved, _status = run_form(request, form, save)
         if saved:
             messages.success(request, _("Saved."))
             return redirect("service:enterprise_detail", saved.pk)
     status = 400 if form.errors or (contacts is not None and contacts.total_error_count()) else 200
     context = {"form": form, "object": enterprise, "contacts": contacts}
     return render(request, "service/enterprise_edit.html", context, status=status)
-
-
-# Excel import and export of enterprises live in their own module; these routes are repointed there.
-
-
-def enterprise_import(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def enterprise_import_template(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def enterprise_export(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
