@@ -1,5 +1,5 @@
-"""What the capabilities' pages share: links that keep the query, a form that runs a service, the
-action buttons of a record's page, and the period a report page covers.
+"""What the capabilities' pages share: links that keep the query, the page to go back to, a form
+that runs a service, the action buttons of a record's page, and the period a report page covers.
 
 A page never writes by itself: a form collects the input and a service decides. When the service
 refuses, nothing was written (its transaction was rolled back) and the page shows why.
@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from .errors import Conflict
 from .forms import add_service_error
@@ -40,6 +40,14 @@ def query_without(request: HttpRequest, *names: str) -> str:
                 if value:
                     query.appendlist(name, value)
     return query.urlencode()
+
+
+def next_url(request: HttpRequest, fallback: str) -> str:
+    """Where to go after a form: its `next` field when that is a page of this site, else `fallback`."""
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
 
 
 def run_form(

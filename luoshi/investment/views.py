@@ -16,20 +16,18 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
-from luoshi.core.errors import Conflict
-from luoshi.core.forms import add_service_error
+from luoshi.core.pages import next_url, query_without, run_form
 from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Zone
@@ -74,12 +72,6 @@ def _person(request: HttpRequest) -> Person:
     if not person.scope.internal:
         raise Http404
     return person
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _zone_param(request: HttpRequest, person: Person) -> Zone | None:
@@ -169,24 +161,12 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": paginate(request, projects),
-        "query": _query_without_page(request),
+        "query": query_without(request, "page"),
         "today": today,
         "can_add": can_add_project(person),
     }
     template = "investment/partials/project_results.html" if request.htmx else "investment/project_list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
-
-
-def project_export(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def project_import(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def project_import_template(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
 
 
 # The project page ----------------------------------------------------------------------------------
@@ -392,21 +372,6 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _project_page(request, _project(person, pk, timezone.localdate()))
 
 
-def _run(request: HttpRequest, form: ProjectActionForm, call: Callable[[], Any]) -> tuple[Any, bool]:
-    """Run a service for a valid form. A refusal lands on the form; returns (result, conflicted).
-
-    On any refusal nothing was written: the service's transaction was rolled back.
-    """
-    try:
-        return call(), False
-    except Conflict as exc:
-        add_service_error(form, exc)
-        return None, True
-    except ValidationError as exc:
-        add_service_error(form, exc)
-        return None, False
-
-
 def _move_form_page(
     request: HttpRequest, project: Project, form: MoveForm, *, status: int = 200
 ) -> HttpResponse:
@@ -435,13 +400,6 @@ def _move_form(request: HttpRequest, project: Project, data: Any = None, files: 
     return MoveForm(data, files, project=project, to_stage=to_stage, prefix="move", initial=initial)
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
 @login_required
 def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Do one action on a project through its service.
@@ -468,22 +426,17 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         form: ProjectActionForm = _move_form(request, project, request.POST, request.FILES)
     else:
         form = spec.form(request.POST, request.FILES, project=project, prefix=action)
-    conflicted = False
-    if form.is_valid():
-        _result, conflicted = _run(request, form, lambda: spec.run(person, project, form))
-    if form.errors:
-        status = 409 if conflicted else 400
+    # The kanban's dialog shows a refused move in the form itself, without a message for later.
+    in_dialog = action == "move" and request.htmx  # type: ignore[attr-defined]
+    _result, status = run_form(
+        request, form, lambda: spec.run(person, project, form), announce_conflict=not in_dialog
+    )
+    if status != 200:
         if action == "move":
-            if conflicted and not request.htmx:  # type: ignore[attr-defined]
-                messages.error(request, str(Conflict()))
             return _move_form_page(request, project, cast(MoveForm, form), status=status)
-        if conflicted:
-            messages.error(request, str(Conflict()))
-            fresh = _project(person, pk, timezone.localdate())
-            return _project_page(request, fresh, status=status)
-        return _project_page(
-            request, _project(person, pk, timezone.localdate()), bound=(action, form), status=status
-        )
+        # Nothing was written; show the project as it is now (someone else may have changed it).
+        fresh = _project(person, pk, timezone.localdate())
+        return _project_page(request, fresh, bound=None if status == 409 else (action, form), status=status)
     if action == "move":
         done = str(spec.done) % {"stage": Stage(form.cleaned_data["to_stage"]).label}
     else:
@@ -493,7 +446,7 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, done)
         return JsonResponse({"ok": True, "message": done, "project": project.pk})
     messages.success(request, done)
-    return redirect(_safe_next(request, reverse("investment:project_detail", args=[project.pk])))
+    return redirect(next_url(request, reverse("investment:project_detail", args=[project.pk])))
 
 
 @login_required
@@ -506,34 +459,17 @@ def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         require(can_edit_project(person, project), person, "edit_project", project)
     form = ProjectForm(request.POST or None, instance=project, person=person)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> Project:
         data = form.cleaned_data
-        saved: Project | None = None
-        try:
-            if project is None:
-                fields = form.changes()
-                core = {k: fields.pop(k) for k in ("name", "investor", "origin", "industry", "zone")}
-                saved = services.project_create(
-                    actor=person,
-                    planned_investment=fields.pop("planned_investment"),
-                    owner=fields.pop("owner", None),
-                    unit=fields.pop("unit", None),
-                    lead_on=data.get("lead_on"),
-                    **core,
-                    **fields,
-                )
-            else:
-                saved = services.project_update(
-                    actor=person,
-                    project=project,
-                    expected_version=data.get("version"),
-                    changes=form.changes(),
-                )
-        except Conflict as exc:
-            add_service_error(form, exc)
-            messages.error(request, str(exc))
-        except ValidationError as exc:
-            add_service_error(form, exc)
+        if project is None:
+            return services.project_create(actor=person, lead_on=data.get("lead_on"), **form.changes())
+        return services.project_update(
+            actor=person, project=project, expected_version=data.get("version"), changes=form.changes()
+        )
+
+    if request.method == "POST":
+        saved, _status = run_form(request, form, save)
         if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("investment:project_detail", saved.pk)
@@ -604,32 +540,29 @@ def targets_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require(may_set, person, "set_targets")
         form = TargetForm(request.POST)
-        if form.is_valid():
-            try:
-                services.target_set(
-                    actor=person,
-                    zone=form.cleaned_data["zone"],
-                    year=form.cleaned_data["year"],
-                    expected_version=form.cleaned_data.get("version"),
-                    **form.values(),  # type: ignore[arg-type]
-                )
-            except Conflict as exc:
-                # Someone else set them first: show the targets as they are now, with the message.
-                messages.error(request, str(exc))
-                status = 409
-            except ValidationError as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("The targets of %(zone)s for %(year)s have been saved.")
-                    % {"zone": form.cleaned_data["zone"].name, "year": form.cleaned_data["year"]},
-                )
-                return redirect(
-                    reverse("investment:targets") + "?" + urlencode({"year": form.cleaned_data["year"]})
-                )
-        if status != 409:
-            failed, status = form, 400
+        _result, status = run_form(
+            request,
+            form,
+            lambda: services.target_set(
+                actor=person,
+                zone=form.cleaned_data["zone"],
+                year=form.cleaned_data["year"],
+                expected_version=form.cleaned_data.get("version"),
+                **form.values(),  # type: ignore[arg-type]
+            ),
+        )
+        if status == 200:
+            messages.success(
+                request,
+                _("The targets of %(zone)s for %(year)s have been saved.")
+                % {"zone": form.cleaned_data["zone"].name, "year": form.cleaned_data["year"]},
+            )
+            return redirect(
+                reverse("investment:targets") + "?" + urlencode({"year": form.cleaned_data["year"]})
+            )
+        # Someone else set them first (409): show the targets as they are now, with the message.
+        if status == 400:
+            failed = form
     rows = targets(person=person, year=year)
     # Months still to come this year are left off the lines instead of drawn flat.
     months = 12 if year < today.year else (today.month if year == today.year else 0)

@@ -12,7 +12,6 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -21,7 +20,7 @@ from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
 from luoshi.core.errors import Conflict
 from luoshi.core.forms import add_service_error
-from luoshi.core.pages import Action, ActionButtons, period_context, query_without, run_form
+from luoshi.core.pages import Action, ActionButtons, next_url, period_context, query_without, run_form
 from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Unit, Zone
@@ -155,10 +154,6 @@ def item_list_view(request: HttpRequest) -> HttpResponse:
     }
     template = "worklist/partials/item_results.html" if request.htmx else "worklist/item_list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
-
-
-def item_export(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
 
 
 # The item page ---------------------------------------------------------------------------------------
@@ -628,10 +623,7 @@ def escalation_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         add_service_error(form, exc)
         messages.error(request, " ".join(exc.messages))
-    target = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("worklist:escalations")
-    return redirect(target)
+    return redirect(next_url(request, reverse("worklist:escalations")))
 
 
 # Promise-keeping -----------------------------------------------------------------------------------
@@ -771,11 +763,3 @@ def directive_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             return redirect("worklist:directive_detail", saved.pk)
     status = 400 if form.errors else 200
     return render(request, "worklist/directive_edit.html", {"form": form, "object": directive}, status=status)
-
-
-def item_import(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def item_import_template(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise Http404
