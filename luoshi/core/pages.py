@@ -1,5 +1,6 @@
-"""What the capabilities' pages share: links that keep the query, the page to go back to, a form
-that runs a service, the action buttons of a record's page, and the period a report page covers.
+"""What the capabilities' pages share: who may see the administration's pages, links that keep the
+query, the page to go back to, a form that runs a service, the action buttons of a record's page,
+and the period a report page covers.
 
 A page never writes by itself: a form collects the input and a service decides. When the service
 refuses, nothing was written (its transaction was rolled back) and the page shows why.
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -28,6 +29,15 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=forms.BaseForm)
 R = TypeVar("R")
 T = TypeVar("T")
+
+
+def staff_person(request: HttpRequest) -> Person:
+    """The signed-in person, who holds a post in a government unit. The pages of the administration's
+    work answer 404 to anyone else (an enterprise's own user): to them they do not exist."""
+    person = cast("Person", request.user)
+    if not person.scope.internal:
+        raise Http404
+    return person
 
 
 def query_without(request: HttpRequest, *names: str) -> str:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
-from luoshi.core.pages import next_url, query_without, run_form
+from luoshi.core.pages import next_url, query_without, run_form, staff_person
 from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Zone
@@ -66,14 +66,6 @@ TARGET_AXES = {
 }
 
 
-def _person(request: HttpRequest) -> Person:
-    """The signed-in person; investment is for people holding a post in a government unit."""
-    person = cast(Person, request.user)
-    if not person.scope.internal:
-        raise Http404
-    return person
-
-
 def _zone_param(request: HttpRequest, person: Person) -> Zone | None:
     """The zone named by ?zone=<id> (None for all zones); an unknown one is 404."""
     raw = request.GET.get("zone", "")
@@ -91,7 +83,7 @@ def _zone_param(request: HttpRequest, person: Person) -> Zone | None:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The pipeline at a glance, the projects waiting for a follow-up, and the way into each page."""
-    person = _person(request)
+    person = staff_person(request)
     today = timezone.localdate()
     columns = kanban(person=person, per_column=0, today=today)
     stale = project_list(person=person, filters=ProjectFilters(stale="any"), today=today).order_by(
@@ -128,7 +120,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def kanban_view(request: HttpRequest) -> HttpResponse:
     """The pipeline board of one zone (?zone=<id>) or of all zones; htmx asks for the board only."""
-    person = _person(request)
+    person = staff_person(request)
     zone = _zone_param(request, person)
     today = timezone.localdate()
     columns = kanban(person=person, zone=zone, today=today)
@@ -153,7 +145,7 @@ def kanban_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_list_view(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     form = ProjectFilterForm(request.GET or None, person=person)
     filters = form.filters() if form.is_bound else ProjectFilters()
     today = timezone.localdate()
@@ -368,7 +360,7 @@ def _project_page(
 
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     return _project_page(request, _project(person, pk, timezone.localdate()))
 
 
@@ -409,7 +401,7 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form with the service's message (400, or 409 when someone else changed the project first);
     without htmx a success redirects to the project and a refusal re-shows the form.
     """
-    person = _person(request)
+    person = staff_person(request)
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
@@ -452,7 +444,7 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Record a lead, or edit a project's facts. A stale save is refused and changes nothing."""
-    person = _person(request)
+    person = staff_person(request)
     project = get_visible_or_404(Project.objects.all(), person, pk=pk) if pk else None
     if project is None:
         require(can_add_project(person), person, "add_project")
@@ -480,7 +472,7 @@ def project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence is handed out only to people who can see its project; anyone else gets 404."""
-    person = _person(request)
+    person = staff_person(request)
     return file_response(
         ProjectDocument.objects.filter(pk=pk, project__in=Project.objects.visible_to(person)).first()
     )
@@ -492,7 +484,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def funnel_view(request: HttpRequest) -> HttpResponse:
     """Projects reaching each stage, the conversion between stages, the median days in each."""
-    person = _person(request)
+    person = staff_person(request)
     form = FunnelFilterForm(request.GET or None, person=person)
     data = form.cleaned_data if form.is_valid() else {}
     steps = funnel(person=person, zone=data.get("zone"), since=data.get("since"))
@@ -531,7 +523,7 @@ def _number(value: Any) -> float | int:
 @login_required
 def targets_view(request: HttpRequest) -> HttpResponse:
     """Each zone's year against its targets, the projects behind each figure, and setting targets."""
-    person = _person(request)
+    person = staff_person(request)
     today = timezone.localdate()
     year = _year(request, today)
     may_set = can_set_targets(person)

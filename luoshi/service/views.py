@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
 from luoshi.core.forms import add_service_error
-from luoshi.core.pages import Action, ActionButtons, period_context, query_without, run_form
+from luoshi.core.pages import Action, ActionButtons, period_context, query_without, run_form, staff_person
 from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Role, Unit
@@ -72,14 +72,6 @@ def _person(request: HttpRequest) -> Person:
     """The signed-in person: government staff, or an enterprise's own user."""
     person = cast(Person, request.user)
     if not (person.scope.internal or person.scope.enterprise):
-        raise Http404
-    return person
-
-
-def _staff(request: HttpRequest) -> Person:
-    """Pages of the service centre and the units; enterprise users do not see them."""
-    person = cast(Person, request.user)
-    if not person.scope.internal:
         raise Http404
     return person
 
@@ -487,7 +479,7 @@ def request_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def centre_queue(request: HttpRequest) -> HttpResponse:
     """New and returned requests waiting for dispatch, oldest first, against their response promise."""
-    person = _staff(request)
+    person = staff_person(request)
     require(is_dispatcher(person), person, "dispatch")
     context = {
         "page": paginate(request, selectors.centre_queue(person=person)),
@@ -500,7 +492,7 @@ def centre_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit_queue(request: HttpRequest) -> HttpResponse:
     """The open requests of the person's units, the most urgent first, with their SLA countdowns."""
-    person = _staff(request)
+    person = staff_person(request)
     queue = selectors.unit_queue(person=person)
     page = paginate(request, queue)
     pauses = _open_pauses(list(page))
@@ -564,7 +556,7 @@ def _total(rows: list[selectors.Rates]) -> selectors.Rates:
 @login_required
 def rates_view(request: HttpRequest) -> HttpResponse:
     """The three rates per unit or zone for a month, quarter or year, each number drilling down."""
-    person = _staff(request)
+    person = staff_person(request)
     form = RatesForm(request.GET or None)
     by = form.by_value
     shown = period_context(form, by=by)
@@ -679,7 +671,7 @@ def rate_by_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def enterprise_list_view(request: HttpRequest) -> HttpResponse:
-    person = _staff(request)
+    person = staff_person(request)
     industries = list(
         Enterprise.objects.visible_to(person)
         .order_by("industry")
@@ -705,7 +697,7 @@ def enterprise_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_enterprises(request: HttpRequest) -> HttpResponse:
     """The enterprises the person accompanies as their steward (店小二)."""
-    person = _staff(request)
+    person = staff_person(request)
     enterprises = enterprise_list(person=person, filters=EnterpriseFilters(steward=person))
     context = {
         "page": paginate(request, enterprises),
@@ -762,7 +754,7 @@ def _projects_of(person: Person, enterprise: Enterprise) -> list[Any]:
 @login_required
 def enterprise_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Add or edit an enterprise (the service centre). A stale save is refused and changes nothing."""
-    person = _staff(request)
+    person = staff_person(request)
     enterprise = get_visible_or_404(Enterprise.objects.all(), person, pk=pk) if pk else None
     require(can_manage_enterprises(person), person, "manage_enterprises", enterprise)
     form = EnterpriseForm(request.POST or None, instance=enterprise)

@@ -20,7 +20,15 @@ from luoshi.core.access import get_visible_or_404, require
 from luoshi.core.audit import history_of
 from luoshi.core.errors import Conflict
 from luoshi.core.forms import add_service_error
-from luoshi.core.pages import Action, ActionButtons, next_url, period_context, query_without, run_form
+from luoshi.core.pages import (
+    Action,
+    ActionButtons,
+    next_url,
+    period_context,
+    query_without,
+    run_form,
+    staff_person,
+)
 from luoshi.core.uploads import file_response
 from luoshi.core.views import paginate
 from luoshi.org.models import Person, Unit, Zone
@@ -75,14 +83,6 @@ S = ItemState
 WARNINGS_SHOWN = 10
 
 
-def _person(request: HttpRequest) -> Person:
-    """The signed-in person; the implementation list is for people with a post in a government unit."""
-    person = cast(Person, request.user)
-    if not person.scope.internal:
-        raise Http404
-    return person
-
-
 def with_latest_percent(items: QuerySet[Item]) -> QuerySet[Item]:
     """Annotate the percent of each item's latest progress report (one subquery, not one per row)."""
     latest = (
@@ -106,7 +106,7 @@ def _int(value: str | None) -> int | None:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Lights at a glance, coverage warnings, and the way into each queue."""
-    person = _person(request)
+    person = staff_person(request)
     counts = light_counts(item_list(person=person))
     warnings = coverage_warnings(person=person)
     warning_rows = {key: (list(qs[:WARNINGS_SHOWN]), qs.count()) for key, qs in warnings.items()}
@@ -141,7 +141,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def item_list_view(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     form = ItemFilterForm(request.GET or None, person=person)
     filters = form.filters() if form.is_bound else ItemFilters()
     items = with_latest_percent(item_list(person=person, filters=filters))
@@ -400,7 +400,7 @@ def _item_page(
 
 @login_required
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     return _item_page(request, item_get_detail(person=person, pk=pk))
 
 
@@ -408,7 +408,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Do one action on an item through its service; a refusal re-shows the page with the error."""
-    person = _person(request)
+    person = staff_person(request)
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
@@ -426,7 +426,7 @@ def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Add or edit an item (supervisors). A stale save is refused and changes nothing."""
-    person = _person(request)
+    person = staff_person(request)
     item = get_visible_or_404(Item.objects.all(), person, pk=pk) if pk else None
     require(is_supervisor(person), person, "supervise", item)
     initial = {"directive": request.GET.get("directive")} if item is None else None
@@ -456,7 +456,7 @@ def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_POST
 def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a milestone's title or date (op=save), or mark it done or not done (op=done/undo)."""
-    person = _person(request)
+    person = staff_person(request)
     milestone = (
         Milestone.objects.filter(pk=pk, item__in=Item.objects.visible_to(person))
         .select_related("item")
@@ -496,7 +496,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence is handed out only to people who can see its item; anyone else gets 404."""
-    person = _person(request)
+    person = staff_person(request)
     return file_response(Attachment.objects.filter(pk=pk, item__in=Item.objects.visible_to(person)).first())
 
 
@@ -527,7 +527,7 @@ def _queue(
 
 @login_required
 def my_items(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     items = item_list(person=person, filters=ItemFilters(owner=person))
     if request.GET.get("all") != "1":
         items = items.exclude(state__in=[S.CLOSED, S.CANCELLED])
@@ -545,7 +545,7 @@ def my_items(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def claim_queue(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     heads = person.scope.head_of_unit_ids
     require(bool(heads) or is_supervisor(person), person, "claim_queue")
     items = item_list(person=person, filters=ItemFilters(states=[S.PUBLISHED]))
@@ -564,7 +564,7 @@ def claim_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def verification_queue(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     require(is_supervisor(person), person, "verification_queue")
     items = item_list(person=person, filters=ItemFilters(states=[S.CLOSE_REQUESTED])).order_by(
         "close_requested_at", "code"
@@ -582,7 +582,7 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def escalation_list_view(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     show_all = request.GET.get("all") == "1"
     escalations = escalation_list(person=person).select_related("item__lead_unit", "item__owner")
     if not show_all:
@@ -608,7 +608,7 @@ def escalation_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def escalation_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     visible = Item.objects.visible_to(person)
     escalation = (
         Escalation.objects.filter(Q(item__in=visible) | Q(recipients=person), pk=pk).distinct().first()
@@ -643,7 +643,7 @@ def _promise_subject(person: Person, by: str, key: str) -> Unit | Person | Zone:
 @login_required
 def promise_view(request: HttpRequest) -> HttpResponse:
     """Promise-keeping rates by unit, person and zone for a period, each drilling down to its items."""
-    person = _person(request)
+    person = staff_person(request)
     # Deadlines run into next year, so next year is offered too.
     shown = period_context(PeriodForm(request.GET or None), years_ahead=1)
     start, end = shown["start"], shown["end"]
@@ -691,7 +691,7 @@ def promise_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def directive_list_view(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     directives = (
         Directive.objects.visible_to(person).select_related("issuing_unit").order_by("-source_date", "-id")
     )
@@ -716,7 +716,7 @@ def directive_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def directive_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     directive = get_visible_or_404(Directive.objects.select_related("issuing_unit"), person, pk=pk)
     tab = request.GET.get("tab", "overview")
     context: dict[str, Any] = {
@@ -741,7 +741,7 @@ def directive_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def directive_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    person = _person(request)
+    person = staff_person(request)
     directive = get_visible_or_404(Directive.objects.all(), person, pk=pk) if pk else None
     require(is_supervisor(person), person, "supervise", directive)
     form = DirectiveForm(request.POST or None, instance=directive)
