@@ -32,6 +32,19 @@ class PersonRef(Schema):
     name: str
 
 
+class StoredFileOut(Schema):
+    """An uploaded file's facts, as checked when it was stored (see core.models.StoredFile); `url`
+    downloads it."""
+
+    id: int
+    original_name: str
+    file_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime.datetime
+    url: str
+
+
 class PatchIn(Schema):
     """A partial edit: a field left out keeps its value; null is refused where the field cannot be empty."""
 

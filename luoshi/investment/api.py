@@ -31,7 +31,17 @@ from pydantic import field_validator
 
 from luoshi.core.access import get_visible_or_404
 from luoshi.core.apierrors import call_versioned, call_with_version, expected_version
-from luoshi.core.apischemas import Page, PatchIn, PersonRef, Ref, VersionForm, VersionIn, blank_to_none, etag
+from luoshi.core.apischemas import (
+    Page,
+    PatchIn,
+    PersonRef,
+    Ref,
+    StoredFileOut,
+    VersionForm,
+    VersionIn,
+    blank_to_none,
+    etag,
+)
 from luoshi.core.audit import history_of
 from luoshi.core.uploads import file_response
 from luoshi.org.models import Person, Role, Unit, Zone
@@ -138,18 +148,11 @@ class MoveOut(Schema):
         return str(obj.get_kind_display())
 
 
-class DocumentOut(Schema):
-    id: int
+class DocumentOut(StoredFileOut):
     kind: DocumentKind
     kind_label: str
     move_id: int | None = Field(description="The move the document was evidence for")
-    original_name: str
-    file_type: str
-    size: int
-    sha256: str
     uploaded_by: PersonRef
-    uploaded_at: datetime.datetime
-    url: str
 
     @staticmethod
     def resolve_kind_label(obj: ProjectDocument) -> str:

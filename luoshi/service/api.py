@@ -36,6 +36,7 @@ from luoshi.core.apischemas import (
     PeriodQuery,
     PersonRef,
     Ref,
+    StoredFileOut,
     VersionForm,
     VersionIn,
     blank_to_none,
@@ -365,15 +366,8 @@ class ServiceRatingOut(Schema):
     by: PersonRef | None = Field(description="Null when rated through the one-time link")
 
 
-class ServiceAttachmentOut(Schema):
-    id: int
-    original_name: str
-    file_type: str
-    size: int
-    sha256: str
+class ServiceAttachmentOut(StoredFileOut):
     uploaded_by: PersonRef
-    uploaded_at: datetime.datetime
-    url: str
 
     @staticmethod
     def resolve_url(obj: RequestAttachment) -> str:

@@ -32,6 +32,7 @@ from luoshi.core.apischemas import (
     PeriodQuery,
     PersonRef,
     Ref,
+    StoredFileOut,
     VersionForm,
     VersionIn,
     blank_to_none,
@@ -109,17 +110,10 @@ class TargetOut(Schema):
     text: str
 
 
-class AttachmentOut(Schema):
-    id: int
+class AttachmentOut(StoredFileOut):
     kind: str
     report_id: int | None
-    original_name: str
-    file_type: str
-    size: int
-    sha256: str
     uploaded_by_id: int
-    uploaded_at: datetime.datetime
-    url: str
 
     @staticmethod
     def resolve_url(obj: Attachment) -> str:
