@@ -198,6 +198,8 @@ LOGGING = {
         "luoshi": {"level": "INFO"},
         "luoshi.security": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        # The Huey consumer attaches its own handler; don't print its lines twice.
+        "huey": {"level": "INFO", "propagate": False},
     },
 }
 
