@@ -41,7 +41,7 @@ browser-deps:  ## Debian's Chromium and CJK fonts for the browser tests
 test-deps: install node_modules/.package-lock.json browser-deps
 
 test: test-deps  ## run the whole suite (DATABASE_URL picks the database; SQLite by default)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
