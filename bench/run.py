@@ -27,6 +27,7 @@ when one misses.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -54,6 +55,12 @@ TARGET_P95_MS = 50.0
 TARGET_QUERIES = 10
 OUT_DIR = Path(__file__).resolve().parent / "out"
 SEARCH = "王"  # a common surname: a few hundred matches among 20,000 names
+# The scenarios of each capability live in a module of their own, with its generator and a
+# `run_suite(args)` that reuses this module's measure() and print_table(); `--suite` picks one.
+SUITES = {
+    "org": "",  # the organisation: the scenarios below
+    "worklist": "bench.worklist",  # issue 3: the implementation list
+}
 # BEGIN/COMMIT around the session save, and savepoints, are transaction control, not queries: they
 # are shown in their own column (SQLite logs its BEGIN, PostgreSQL's driver sends it unlogged).
 TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b", re.IGNORECASE)
@@ -213,10 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
     parser.add_argument("--sql", action="store_true", help="print each scenario's queries with their times")
     parser.add_argument("--check", action="store_true", help="exit with 1 when a target row misses")
+    parser.add_argument("--suite", choices=SUITES, default="org", help="whose scenarios to run (default org)")
     args = parser.parse_args(argv)
 
     if not Person.objects.filter(username=SUPERVISOR).exists():
         sys.exit("no benchmark organisation in this database: run `python -m bench.generate` first")
+    if SUITES[args.suite]:
+        return int(importlib.import_module(SUITES[args.suite]).run_suite(args))
     header = (
         f"database: {database_label()}\n"
         f"people: {Person.objects.count()}, units: {Unit.objects.count()}; "

@@ -74,11 +74,20 @@ def audit_record(
 
 
 def audit_record_many(
-    *, actor: Any, action: str, records: list[tuple[models.Model, dict[str, Any]]]
+    *,
+    actor: Any,
+    action: str,
+    records: list[tuple[models.Model, dict[str, Any]]],
+    befores: list[dict[str, Any]] | None = None,
 ) -> list[AuditRecord]:
-    """Append one audit row per (object, after-snapshot) in a single insert, e.g. for a bulk creation."""
+    """Append one audit row per (object, after-snapshot) in a single insert, e.g. for a bulk creation.
+
+    `befores`, for a bulk change, gives each object's snapshot before it, in the same order.
+    """
     if not records:
         return []
+    if befores is not None and len(befores) != len(records):
+        raise ValueError("befores must give one snapshot per record")
     at = timezone.now()
     request_id = current_request_id.get()
     content_type = ContentType.objects.get_for_model(records[0][0], for_concrete_model=True)
@@ -91,10 +100,10 @@ def audit_record_many(
             object_id=str(obj.pk),
             object_repr=str(obj)[:200],
             action=action,
-            before=None,
+            before=befores[index] if befores is not None else None,
             after=after,
         )
-        for obj, after in records
+        for index, (obj, after) in enumerate(records)
     ]
     return AuditRecord.objects.bulk_create(rows, batch_size=500)
 

@@ -12,7 +12,7 @@ Import
     items created, as drafts, through `services.item_create_many` — the bulk form of
     `item_create`: the same checks and one audit record per item, with bulk queries rather than
     a dozen per row, which keeps 10,000 rows within seconds — and published to their lead
-    units through `services.item_publish` when asked, all in one transaction. A refusal from a
+    units through `services.item_publish_many` when asked, all in one transaction. A refusal from a
     service rolls the whole file back and is reported against its row.
 
     责任人 (owner): the owner is named by the lead unit's head when the unit claims the item, so
@@ -37,7 +37,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
@@ -572,11 +571,12 @@ def import_items(
             batch = plans[start : start + CREATE_BATCH]
             items = _create(actor, batch)
             if publish:
-                for plan, item in zip(batch, items, strict=True):
-                    try:
-                        services.item_publish(actor=actor, item=item, expected_version=item.version)
-                    except (ValidationError, Conflict) as exc:
-                        raise ImportRejected(service_errors(exc, plan.row, FIELD_COLUMNS)) from exc
+                try:
+                    services.item_publish_many(actor=actor, items=items)
+                except services.ItemDraftRejected as exc:
+                    raise ImportRejected(service_errors(exc, batch[exc.index].row, FIELD_COLUMNS)) from exc
+                except Conflict as exc:
+                    raise ImportRejected(service_errors(exc, batch[0].row, FIELD_COLUMNS)) from exc
             result.codes.extend(item.code for item in items)
             report(len(result.codes))
     report(total)

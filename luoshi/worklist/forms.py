@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core.forms import StyledForm, style_widgets
 from luoshi.org.forms import VersionedModelForm
-from luoshi.org.models import Person, Role, Unit, Zone
+from luoshi.org.models import Person, Position, Role, Unit, Zone
 
 from .access import is_supervisor
 from .lights import Light
@@ -24,20 +28,71 @@ from .selectors import SORTS, ItemFilters
 DATE = {"type": "date"}
 
 
+# Both select the people by a subquery on their posts rather than a join with DISTINCT: for the
+# join SQLite walks all 20,000 people in name order (the directory's index) to sort, 20 ms each.
+
+
 def leaders() -> QuerySet[Person]:
     """People who may be named leader in charge: active holders of a leader's post."""
-    return Person.objects.filter(positions__role=Role.LEADER, is_active=True).distinct().order_by("name")
+    posts = Position.objects.filter(role=Role.LEADER).values("person_id")
+    return Person.objects.filter(pk__in=posts, is_active=True).order_by("name")
 
 
 def members_of(unit: Unit | None) -> QuerySet[Person]:
     """Active people holding a post in the unit or below it: the possible owners of its items."""
     if unit is None:
         return Person.objects.none()
-    return (
-        Person.objects.filter(positions__unit__path__startswith=unit.path, is_active=True)
-        .distinct()
-        .order_by("name")
-    )
+    posts = Position.objects.filter(unit__path__startswith=unit.path).values("person_id")
+    return Person.objects.filter(pk__in=posts, is_active=True).order_by("name")
+
+
+class RowsSelect(forms.Select):
+    """A select written straight from (id, label) rows: one query, no model instance or template per option.
+
+    The item list's filters offer hundreds of units and thousands of owners and directives; rendered
+    option by option they cost most of the page (see bench/worklist.py). `rows`, when set, is what
+    to offer if that is narrower than what the field accepts.
+    """
+
+    def __init__(
+        self,
+        fields: tuple[str, ...] = ("name",),
+        label: Callable[..., str] | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(attrs)
+        self.fields = fields
+        self.label = label or str
+        self.rows: QuerySet[Any] | None = None
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        accepted = self.choices.queryset  # type: ignore[attr-defined]  # the field's ModelChoiceIterator
+        offered = self.rows if self.rows is not None else accepted
+        rows = [(pk, self.label(*rest)) for pk, *rest in offered.values_list("pk", *self.fields)]
+        selected = set(self.format_value(value))
+        missing = selected - {str(pk) for pk, _label in rows} - {""}
+        if missing:  # a choice outside the narrower offer stays shown
+            extra = accepted.filter(pk__in=[v for v in missing if v.isdigit()])
+            rows += [(pk, self.label(*rest)) for pk, *rest in extra.values_list("pk", *self.fields)]
+        empty = self.choices.field.empty_label  # type: ignore[attr-defined]
+        if empty is not None:
+            rows.insert(0, ("", empty))
+        # The standard library's escape (the same five characters as Django's), without the lazy-text
+        # checks of Django's, which cost more than the thousands of options themselves.
+        options = "".join(
+            f'<option value="{html.escape(str(key))}"{" selected" if str(key) in selected else ""}>'
+            f"{html.escape(str(label))}</option>"
+            for key, label in rows
+        )
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return mark_safe(f"<select{flatatt(final)}>{options}</select>")  # every value above is escaped
+
+
+def _unit_label(name: str, path: str) -> str:
+    """A unit's name, indented by its depth in the tree."""
+    return "　" * max(path.count("/") - 2, 0) + name
 
 
 # The item list's filters -------------------------------------------------------------------------
@@ -63,7 +118,12 @@ class ItemFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False)
     zone = forms.ModelChoiceField(label=_("Zone"), queryset=Zone.objects.none(), required=False)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=RowsSelect(("name", "path"), _unit_label),
+    )
     light = forms.MultipleChoiceField(
         label=_("Light"), choices=Light.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -71,11 +131,16 @@ class ItemFilterForm(forms.Form):
         label=_("State"), choices=ItemState.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     leader = forms.ModelChoiceField(
-        label=_("Leader in charge"), queryset=Person.objects.none(), required=False
+        label=_("Leader in charge"), queryset=Person.objects.none(), required=False, widget=RowsSelect()
     )
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Person.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=Person.objects.none(), required=False, widget=RowsSelect()
+    )
     directive = forms.ModelChoiceField(
-        label=_("Directive"), queryset=Directive.objects.none(), required=False
+        label=_("Directive"),
+        queryset=Directive.objects.none(),
+        required=False,
+        widget=RowsSelect(("title",)),
     )
     deadline_from = forms.DateField(
         label=_("Deadline from"), required=False, widget=forms.DateInput(attrs=DATE)
@@ -88,13 +153,19 @@ class ItemFilterForm(forms.Form):
         self.fields["zone"].queryset = Zone.objects.visible_to(person).filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["unit"].queryset = Unit.objects.visible_to(person).filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["leader"].queryset = leaders()  # type: ignore[attr-defined]
-        # Owners of items the person can see: a short list, and it leaks nobody new.
+        # Owners of items the person can see: it leaks nobody new.
         owners = Item.objects.visible_to(person).exclude(owner=None).values("owner_id")
         self.fields["owner"].queryset = Person.objects.filter(pk__in=owners).order_by("name")  # type: ignore[attr-defined]
+        unit_id = str(self.data.get("unit") or "") if self.is_bound else ""
+        unit = self.fields["unit"].queryset.filter(pk=unit_id).first() if unit_id.isdigit() else None  # type: ignore[attr-defined]
+        if unit is not None:
+            # With a unit chosen, offer its people, where the owners of its items come from: the
+            # owners of every visible item are thousands. Any visible owner is still accepted.
+            self.fields["owner"].widget.rows = members_of(unit)  # type: ignore[attr-defined]
         self.fields["directive"].queryset = Directive.objects.visible_to(person)  # type: ignore[attr-defined]
         if not is_supervisor(person):
             self.fields["state"].choices = [c for c in ItemState.choices if c[0] != ItemState.DRAFT]  # type: ignore[attr-defined]
-        self.fields["unit"].label_from_instance = lambda u: "　" * max(u.depth, 0) + u.name  # type: ignore[attr-defined]
+        self.fields["unit"].label_from_instance = lambda u: _unit_label(u.name, u.path)  # type: ignore[attr-defined]
         for name, label in (
             ("zone", _("All zones")),
             ("unit", _("All units")),
@@ -260,13 +331,15 @@ class ActionForm(StyledForm):
 
 
 class PublishForm(ActionForm):
-    lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=Unit.objects.none())
+    lead_unit = forms.ModelChoiceField(
+        label=_("Lead unit"), queryset=Unit.objects.none(), widget=RowsSelect(("name", "path"), _unit_label)
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead_unit"].queryset = Unit.objects.filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["lead_unit"].initial = self.item.lead_unit_id
-        self.fields["lead_unit"].label_from_instance = lambda u: "　" * max(u.depth, 0) + u.name  # type: ignore[attr-defined]
+        self.fields["lead_unit"].label_from_instance = lambda u: _unit_label(u.name, u.path)  # type: ignore[attr-defined]
 
 
 class ClaimForm(ActionForm):
@@ -274,6 +347,7 @@ class ClaimForm(ActionForm):
         label=_("Owner"),
         queryset=Person.objects.none(),
         help_text=_("The person in your unit who will carry the item and report on it."),
+        widget=RowsSelect(),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -290,9 +364,11 @@ class NoInputForm(ActionForm):
 
 
 class AssignForm(ActionForm):
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Person.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=Person.objects.none(), required=False, widget=RowsSelect()
+    )
     leader = forms.ModelChoiceField(
-        label=_("Leader in charge"), queryset=Person.objects.none(), required=False
+        label=_("Leader in charge"), queryset=Person.objects.none(), required=False, widget=RowsSelect()
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

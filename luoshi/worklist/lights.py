@@ -92,11 +92,22 @@ def _helpers(t: Thresholds) -> dict[str, Any]:
 
 
 def _report_due_before(limit: date) -> Q:
-    """The next report (last report or start + the cycle) was due before `limit`."""
-    q = Q()
-    for cycle in ReportCycle.values:
-        q |= Q(report_cycle=cycle, report_base__lt=limit - timedelta(days=cycle))
-    return q
+    """The next report (last report or start + the cycle) was due before `limit`.
+
+    One comparison with a date chosen by the cycle, so the report subquery appears once in the
+    SQL rather than once per cycle (neither database shares repeated subqueries). An item with a
+    cycle outside the choices is never late, as before: its cutoff is the first day there is, not
+    NULL, so the comparison stays false rather than unknown.
+    """
+    cutoff = Case(
+        *(
+            When(report_cycle=cycle, then=Value(limit - timedelta(days=cycle)))
+            for cycle in ReportCycle.values
+        ),
+        default=Value(date.min),
+        output_field=models.DateField(),
+    )
+    return Q(report_base__lt=cutoff)
 
 
 def light_conditions(t: Thresholds) -> dict[str, Q]:
@@ -140,15 +151,33 @@ def annotate_light(queryset: ItemQuerySet, at: datetime | None = None) -> ItemQu
     )
 
 
+# The states an item can be in for each light. Implied by `light_conditions`; filtering on them as
+# well gives the database a plain indexed condition to start from (a unit's items in progress),
+# so the light's subqueries run only for those rows.
+LIGHT_STATES: dict[str, tuple[str, ...]] = {
+    Light.RED: (ItemState.IN_PROGRESS, ItemState.CLOSE_REQUESTED),
+    Light.YELLOW: (ItemState.IN_PROGRESS,),
+    Light.GREEN: (ItemState.IN_PROGRESS, ItemState.CLOSE_REQUESTED),
+    Light.CLOSED: (ItemState.CLOSED,),
+    Light.GREY: tuple(
+        s
+        for s in ItemState.values
+        if s not in (ItemState.IN_PROGRESS, ItemState.CLOSE_REQUESTED, ItemState.CLOSED)
+    ),
+}
+
+
 def filter_light(queryset: ItemQuerySet, lights: list[str], at: datetime | None = None) -> ItemQuerySet:
     """Keep the items whose light is one of `lights`: a database query, not Python over rows."""
     t = Thresholds.at(at)
     conditions = light_conditions(t)
     wanted = Q(pk__in=[])
+    states: set[str] = set()
     for name in lights:
         if name in conditions:
             wanted |= conditions[name]
-    return queryset.annotate(**_helpers(t)).filter(wanted)
+            states.update(LIGHT_STATES[name])
+    return queryset.filter(state__in=sorted(states)).annotate(**_helpers(t)).filter(wanted)
 
 
 def light(item: Item, at: datetime | None = None) -> str:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core.models import BaseModel, StoredFile, stored_file_path
@@ -32,7 +32,18 @@ class DirectiveQuerySet(models.QuerySet["Directive"]):
             return self
         if not scope.internal:
             return self.none()
-        return self.filter(Exists(Item.objects.visible_to(person).filter(directive=OuterRef("pk"))))
+        # The directives of the items `ItemQuerySet.visible_to` lets the person see, gathered by a
+        # UNION of one indexed lookup per reason to see an item. An EXISTS per directive, or one
+        # pass over the items testing every reason at once, reads every item (100 ms and more).
+        items = Item.objects.exclude(state=ItemState.DRAFT).order_by()
+        through = Item.support_units.through.objects.exclude(item__state=ItemState.DRAFT).order_by()
+        reasons = [
+            items.filter(lead_unit_id__in=scope.unit_ids).values("directive_id"),
+            items.filter(zone_id__in=scope.zone_ids).values("directive_id"),
+            items.filter(Q(owner=person) | Q(leader=person) | Q(unit_head=person)).values("directive_id"),
+            through.filter(unit_id__in=scope.unit_ids).values("item__directive_id"),
+        ]
+        return self.filter(pk__in=reasons[0].union(*reasons[1:]))
 
 
 class Directive(BaseModel):
@@ -106,16 +117,16 @@ class ItemQuerySet(models.QuerySet["Item"]):
             return self
         if not scope.internal:
             return self.none()
-        supporting = Item.support_units.through.objects.filter(
-            item_id=OuterRef("pk"), unit_id__in=scope.unit_ids
-        )
+        # The items the units support, as one uncorrelated subquery: the database builds its set
+        # once, where a correlated EXISTS ran for every item the other conditions did not match.
+        supported = Item.support_units.through.objects.filter(unit_id__in=scope.unit_ids).values("item_id")
         return self.exclude(state=ItemState.DRAFT).filter(
             Q(lead_unit_id__in=scope.unit_ids)
             | Q(zone_id__in=scope.zone_ids)
             | Q(owner=person)
             | Q(leader=person)
             | Q(unit_head=person)
-            | Exists(supporting)
+            | Q(pk__in=supported)
         )
 
     def with_light(self, at: datetime | None = None) -> ItemQuerySet:

@@ -12,17 +12,19 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.core import calendar as workcal
 from luoshi.core.audit import audit_record, audit_record_many, snapshot
+from luoshi.core.errors import Conflict
 from luoshi.core.numbering import next_code, next_codes
 from luoshi.core.uploads import store_uploads
 from luoshi.core.versioning import update_versioned
-from luoshi.notify.services import notification_post
-from luoshi.org.models import Person, Role, Unit, Zone
+from luoshi.notify.services import Message, notification_post, notification_post_many
+from luoshi.org.models import Person, Position, Role, Unit, Zone
 
 from .access import (
     access_assign,
@@ -234,7 +236,7 @@ class ItemDraft:
 
 
 class ItemDraftRejected(ValidationError):
-    """A draft given to `item_create_many` was refused; `index` says which one."""
+    """An item given to `item_create_many` or `item_publish_many` was refused; `index` says which one."""
 
     def __init__(self, index: int, error: ValidationError) -> None:
         super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
@@ -365,6 +367,75 @@ def item_publish(
         _heads_of(lead), "item_published", _("New item to claim: %(title)s") % {"title": item.title}, item
     )
     return item
+
+
+@transaction.atomic
+def item_publish_many(*, actor: Person, items: Sequence[Item]) -> list[Item]:
+    """Publish many drafts to their lead units at once (the Excel import), all or none.
+
+    For each item the checks, changes, audit record and notice of `item_publish`, at the version
+    the caller holds, but in a few bulk queries rather than a handful per item. A refused item
+    raises `ItemDraftRejected` naming its index; an item changed meanwhile raises Conflict.
+    """
+    access_supervise(actor)
+    for index, item in enumerate(items):
+        try:
+            _require_state(item, [S.DRAFT, S.DECLINED], _("published"))
+            if item.lead_unit is None:
+                raise ValidationError({"lead_unit": _("Choose the lead unit to publish the item to.")})
+            if not item.lead_unit.is_active:
+                raise ValidationError(
+                    {"lead_unit": _("Unit %(unit)s has been deactivated.") % {"unit": item.lead_unit}}
+                )
+        except ValidationError as exc:
+            raise ItemDraftRejected(index, exc) from exc
+    through = Item.support_units.through
+    support: dict[int, list[int]] = {}
+    for item_id, unit_id in through.objects.filter(item_id__in=[i.pk for i in items]).values_list(
+        "item_id", "unit_id"
+    ):
+        support.setdefault(item_id, []).append(unit_id)
+    befores = [snapshot(item, m2m={"support_units": support.get(item.pk, [])}) for item in items]
+    now = timezone.now()
+    changes = {"state": S.PUBLISHED, "published_at": now, "state_reason": ""}
+    by_version: dict[int, list[int]] = {}
+    for item in items:
+        by_version.setdefault(item.version, []).append(item.pk)
+    for version, pks in by_version.items():
+        updated = Item.objects.filter(pk__in=pks, version=version).update(
+            **changes, version=F("version") + 1, updated_at=now
+        )
+        if updated != len(pks):
+            raise Conflict()
+    for item in items:
+        for name, value in changes.items():
+            setattr(item, name, value)
+        item.version += 1
+        item.updated_at = now
+    audit_record_many(
+        actor=actor,
+        action="publish",
+        records=[(item, snapshot(item, m2m={"support_units": support.get(item.pk, [])})) for item in items],
+        befores=befores,
+    )
+    heads: dict[int | None, dict[int, Person]] = {}
+    lead_ids = {item.lead_unit_id for item in items}
+    for position in Position.objects.filter(
+        unit_id__in=lead_ids, role=Role.UNIT_HEAD, person__is_active=True
+    ).select_related("person"):
+        heads.setdefault(position.unit_id, {})[position.person_id] = position.person
+    messages = [
+        Message(
+            recipients=list(heads.get(item.lead_unit_id, {}).values()),
+            kind="item_published",
+            title=_("New item to claim: %(title)s") % {"title": item.title},
+            url=_item_url(item),
+            obj=item,
+        )
+        for item in items
+    ]
+    transaction.on_commit(lambda: notification_post_many(messages))
+    return list(items)
 
 
 def _default_leader(unit: Unit) -> Person | None:
@@ -894,6 +965,10 @@ def escalation_sweep(*, at: datetime.datetime | None = None, chunk: int = 2000) 
 
     Idempotent: an escalation is recorded once per item, level and red spell, so a second run
     creates nothing. Returns how many escalations were created.
+
+    The red items are found in one query, then handled `chunk` at a time, each chunk's new
+    escalations written in bulk (escalations, recipients, audit rows and, once committed, the
+    inbox entries): the first sweep over a large list creates thousands at once.
     """
     from .lights import Thresholds, filter_light, red_since, with_red_facts
 
@@ -901,53 +976,111 @@ def escalation_sweep(*, at: datetime.datetime | None = None, chunk: int = 2000) 
     t = Thresholds.at(at)
     principals = _principals()
     supervisors = _supervisors()
-    red = with_red_facts(filter_light(Item.objects.all(), ["red"], at), t).filter(state=S.IN_PROGRESS)
-    red = red.select_related("owner", "unit_head", "leader").order_by("pk")
+    running = Item.objects.filter(state=S.IN_PROGRESS)
+    red_ids = list(filter_light(running, ["red"], at).order_by("pk").values_list("pk", flat=True))
+    red_days = _WorkingDaysUntil(t.today)
     created = 0
-    last_pk = 0
-    while True:
-        batch = list(red.filter(pk__gt=last_pk)[:chunk])
-        if not batch:
-            return created
-        last_pk = batch[-1].pk
-        done = set(Escalation.objects.filter(item__in=batch).values_list("item_id", "level", "red_since"))
-        with transaction.atomic():
-            for item in batch:
-                since = red_since(item, t)
-                if since is None:
+    for start in range(0, len(red_ids), chunk):
+        ids = red_ids[start : start + chunk]
+        # Checked again with the facts needed for red_since, in case the item changed meanwhile.
+        batch = with_red_facts(filter_light(running.filter(pk__in=ids), ["red"], at), t)
+        batch = batch.select_related("owner", "unit_head", "leader").order_by("pk")
+        done = set(Escalation.objects.filter(item_id__in=ids).values_list("item_id", "level", "red_since"))
+        due: list[_Due] = []
+        for item in batch:
+            since = red_since(item, t)
+            if since is None:
+                continue
+            days = red_days(since)
+            for level, after in ESCALATION_STEPS:
+                if days < after or (item.pk, level, since) in done:
                     continue
-                days = workcal.working_days_between(since, t.today)
-                for level, after in ESCALATION_STEPS:
-                    if days < after or (item.pk, level, since) in done:
-                        continue
-                    chain: dict[int, list[Person | None]] = {
-                        Escalation.Level.OWNER: [item.owner, item.unit_head],
-                        Escalation.Level.LEADER: [item.leader],
-                        Escalation.Level.PRINCIPAL: list(principals),
-                    }
-                    recipients = chain[level]
-                    people = [p for p in recipients if p is not None] or supervisors
-                    _escalate(item, level, since, days, people, at)
-                    created += 1
+                chain: dict[int, list[Person | None]] = {
+                    Escalation.Level.OWNER: [item.owner, item.unit_head],
+                    Escalation.Level.LEADER: [item.leader],
+                    Escalation.Level.PRINCIPAL: list(principals),
+                }
+                people = [p for p in chain[level] if p is not None] or supervisors
+                due.append(_Due(item, level, since, days, people))
+        if due:
+            with transaction.atomic():
+                _escalate_many(due, at)
+            created += len(due)
+    return created
 
 
-def _escalate(
-    item: Item, level: int, since: datetime.date, days: int, people: list[Person], at: datetime.datetime
-) -> Escalation:
-    escalation = Escalation.objects.create(item=item, level=level, red_since=since, created_at=at)
-    escalation.recipients.set(people)
-    audit_record(
+class _WorkingDaysUntil:
+    """`working_days_between(day, end)` for many days, walking the calendar back from `end` once.
+
+    A sweep meets items red since months or years ago; counting each one day by day cost seconds.
+    """
+
+    def __init__(self, end: datetime.date) -> None:
+        self.end = end
+        self.day = end  # how far back the walk has come
+        self.count = 0  # working days after self.day up to and including end
+        self.counts = {end: 0}
+
+    def __call__(self, start: datetime.date) -> int:
+        if start > self.end:
+            return workcal.working_days_between(start, self.end)
+        while self.day > start:
+            if workcal.is_working_day(self.day):
+                self.count += 1
+            self.day -= datetime.timedelta(days=1)
+            self.counts[self.day] = self.count
+        return self.counts[start]
+
+
+@dataclass
+class _Due:
+    """An escalation the sweep is about to record."""
+
+    item: Item
+    level: int
+    since: datetime.date
+    days: int
+    people: list[Person]
+
+
+def _escalate_many(due: list[_Due], at: datetime.datetime) -> list[Escalation]:
+    """Record escalations with their recipients and audit rows in bulk; tell the recipients on commit."""
+    escalations = Escalation.objects.bulk_create(
+        Escalation(item=d.item, level=d.level, red_since=d.since, created_at=at) for d in due
+    )
+    through = Escalation.recipients.through
+    recipients = [
+        through(escalation_id=escalation.pk, person_id=pk)
+        for escalation, d in zip(escalations, due, strict=True)
+        for pk in dict.fromkeys(p.pk for p in d.people)
+    ]
+    through.objects.bulk_create(recipients, batch_size=1000)
+    audit_record_many(
         actor=None,
-        obj=escalation,
         action="escalate",
-        after={**snapshot(escalation), "recipients": [p.pk for p in people], "red_working_days": days},
+        records=[
+            (
+                escalation,
+                {
+                    **snapshot(escalation, m2m={"recipients": [p.pk for p in d.people]}),
+                    "recipients": [p.pk for p in d.people],
+                    "red_working_days": d.days,
+                },
+            )
+            for escalation, d in zip(escalations, due, strict=True)
+        ],
     )
-    _notify(
-        people,
-        "item_escalated",
-        _("Escalation: %(title)s has been red for %(days)d working days")
-        % {"title": item.title, "days": days},
-        item,
-        body=item.code,
-    )
-    return escalation
+    messages = [
+        Message(
+            recipients=d.people,
+            kind="item_escalated",
+            title=_("Escalation: %(title)s has been red for %(days)d working days")
+            % {"title": d.item.title, "days": d.days},
+            body=d.item.code,
+            url=_item_url(d.item),
+            obj=d.item,
+        )
+        for d in due
+    ]
+    transaction.on_commit(lambda: notification_post_many(messages))
+    return escalations

@@ -322,14 +322,15 @@ def test_missing_required_columns_are_named(org: SmallOrg) -> None:
 
 
 def test_a_refusal_by_the_service_rolls_back_the_whole_file(org: SmallOrg, monkeypatch: Any) -> None:
-    real_publish = services.item_publish
+    real_publish = services.item_publish_many
 
-    def publish(*, item: Item, **kwargs: Any) -> Item:
-        if item.title == "乙":
-            raise ValidationError({"lead_unit": "牵头单位不接收"})
-        return real_publish(item=item, **kwargs)
+    def publish(*, items: list[Item], **kwargs: Any) -> list[Item]:
+        for index, item in enumerate(items):
+            if item.title == "乙":
+                raise services.ItemDraftRejected(index, ValidationError({"lead_unit": "牵头单位不接收"}))
+        return real_publish(items=items, **kwargs)
 
-    monkeypatch.setattr(services, "item_publish", publish)
+    monkeypatch.setattr(services, "item_publish_many", publish)
     rows = [row(序号=1, 事项名称="甲"), row(序号=2, 事项名称="乙", 牵头单位="山河片区办")]
     before = counts()
     with pytest.raises(ImportRejected) as caught:
