@@ -60,6 +60,8 @@ SEARCH = "王"  # a common surname: a few hundred matches among 20,000 names
 SUITES = {
     "org": "",  # the organisation: the scenarios below
     "worklist": "bench.worklist",  # issue 3: the implementation list
+    "service": "bench.service",  # issue 4: the service desk
+    "investment": "bench.investment",  # issue 5: investment
 }
 # BEGIN/COMMIT around the session save, and savepoints, are transaction control, not queries: they
 # are shown in their own column (SQLite logs its BEGIN, PostgreSQL's driver sends it unlogged).

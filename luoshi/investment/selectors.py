@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import ExtractMonth, RowNumber
 from django.utils import timezone
 
 from luoshi.org.models import Person, Zone
@@ -41,11 +41,22 @@ def project_list(
 ) -> ProjectQuerySet:
     """Projects the person may see, filtered, annotated with `stale` and `quiet_since`."""
     f = filters or ProjectFilters()
-    projects = Project.objects.visible_to(person)
+    projects = annotate_stale(_filtered(person, f), today or timezone.localdate())
+    if f.stale == "any":
+        projects = projects.exclude(stale="")  # type: ignore[misc]  # an annotation
+    elif f.stale in ("yellow", "red"):
+        projects = projects.filter(stale=f.stale)  # type: ignore[misc]  # an annotation
+    return projects.select_related("zone", "owner", "unit")
+
+
+def _filtered(person: Person, f: ProjectFilters) -> ProjectQuerySet:
+    """The projects the person may see, with every filter but the stale one (which needs the clock)."""
+    if f.zone is not None:
+        projects = Project.objects.visible_in_zone(person, f.zone)
+    else:
+        projects = Project.objects.visible_to(person)
     if not f.include_lost:
         projects = projects.filter(lost_on__isnull=True)
-    if f.zone is not None:
-        projects = projects.filter(zone=f.zone)
     if f.industry:
         projects = projects.filter(industry=f.industry)
     if f.stages:
@@ -61,12 +72,7 @@ def project_list(
     if f.q.strip():
         q = f.q.strip()
         projects = projects.filter(Q(name__icontains=q) | Q(investor__icontains=q) | Q(code__icontains=q))
-    projects = annotate_stale(projects, today or timezone.localdate())
-    if f.stale == "any":
-        projects = projects.exclude(stale="")  # type: ignore[misc]  # an annotation
-    elif f.stale in ("yellow", "red"):
-        projects = projects.filter(stale=f.stale)  # type: ignore[misc]  # an annotation
-    return projects.select_related("zone", "owner", "unit")
+    return projects
 
 
 @dataclass
@@ -83,23 +89,41 @@ def kanban(
 ) -> list[Column]:
     """The pipeline board: one column per stage with its count and total planned amount.
 
-    The totals are one grouped query; the cards of each column are the most recently updated ones.
+    Three queries, whatever the number of projects: the totals, grouped by stage; the ids of each
+    column's most recently updated cards, picked with a window function; and those cards alone
+    with their stale state. The stale state is a correlated subquery on the follow-ups, so it is
+    worked out for the cards shown only, not for every project of the column before sorting.
     """
-    projects = project_list(person=person, filters=ProjectFilters(zone=zone), today=today)
+    filters = ProjectFilters(zone=zone)
+    projects = _filtered(person, filters)
     totals = {
         row["stage"]: (row["n"], row["amount"] or Decimal(0))
         for row in projects.order_by()
         .values("stage")
         .annotate(n=Count("pk"), amount=Sum("planned_investment"))
     }
+    cards: dict[str, list[Project]] = {stage: [] for stage in STAGES}
+    if per_column > 0 and totals:
+        newest = Window(
+            RowNumber(), partition_by=[F("stage")], order_by=[F("updated_at").desc(), F("pk").desc()]
+        )
+        shown = list(
+            projects.order_by()
+            .annotate(place=newest)
+            .filter(place__lte=per_column)
+            .values_list("pk", flat=True)
+        )
+        for card in (
+            project_list(person=person, filters=filters, today=today)
+            .filter(pk__in=shown)
+            .order_by("-updated_at", "-pk")
+        ):
+            cards[card.stage].append(card)
     columns = []
     for stage in STAGES:
         count, amount = totals.get(stage, (0, Decimal(0)))
-        cards = (
-            list(projects.filter(stage=stage).order_by("-updated_at", "-pk")[:per_column]) if count else []
-        )
         columns.append(
-            Column(stage=stage, label=str(Stage(stage).label), count=count, amount=amount, cards=cards)
+            Column(stage=stage, label=str(Stage(stage).label), count=count, amount=amount, cards=cards[stage])
         )
     return columns
 
@@ -116,19 +140,26 @@ class FunnelStep:
 def funnel(
     *, person: Person, zone: Zone | None = None, since: datetime.date | None = None
 ) -> list[FunnelStep]:
-    """Projects reaching each stage, the conversion between stages and the median days in each."""
-    projects = Project.objects.visible_to(person)
-    if zone is not None:
-        projects = projects.filter(zone=zone)
+    """Projects reaching each stage, the conversion between stages and the median days in each.
+
+    Two queries: the projects per current stage (a project has reached every stage up to its own),
+    and the stage dates of the projects that moved at least once, which are the only ones with a
+    time spent in a stage. The rest, the leads, can be most of the projects.
+    """
+    projects = (
+        Project.objects.visible_in_zone(person, zone)
+        if zone is not None
+        else Project.objects.visible_to(person)
+    )
     if since is not None:
         projects = projects.filter(lead_on__gte=since)
-    index = {s: i for i, s in enumerate(STAGES)}
-    reached = [0] * len(STAGES)
+    at_stage = dict(projects.order_by().values_list("stage").annotate(n=Count("pk")))
+    reached = [sum(at_stage.get(s, 0) for s in STAGES[i:]) for i in range(len(STAGES))]
     durations: list[list[int]] = [[] for _s in STAGES]
-    for row in projects.values_list("stage", *(f"{s}_on" for s in STAGES)):
-        stage, dates = row[0], row[1:]
-        for i in range(index[stage] + 1):
-            reached[i] += 1
+    moved = Q()
+    for later in STAGES[1:]:
+        moved |= Q(**{f"{later}_on__isnull": False})
+    for dates in projects.filter(moved).order_by().values_list(*(f"{s}_on" for s in STAGES)):
         for i, start in enumerate(dates):
             if start is None:
                 continue

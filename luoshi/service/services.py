@@ -21,8 +21,8 @@ from luoshi.core.audit import audit_record, snapshot
 from luoshi.core.numbering import next_code
 from luoshi.core.uploads import store_uploads
 from luoshi.core.versioning import update_versioned
-from luoshi.notify.services import notification_post
-from luoshi.org.models import Person, Role, Unit, Zone
+from luoshi.notify.services import Message, notification_post, notification_post_many
+from luoshi.org.models import Person, Position, Role, Unit, Zone
 
 from . import sla
 from .access import (
@@ -658,6 +658,12 @@ REMINDER_BEFORE = {"response": datetime.timedelta(hours=3), "resolution": dateti
 def sla_sweep(*, at: datetime.datetime | None = None, chunk: int = 2000) -> int:
     """Remind before each due time and alert after a breach, once each (idempotent).
 
+    - A reminder goes to the handling unit (its head and staff), who can still act in time.
+    - A breach goes up to the unit's head and to the enterprise's steward (as a reopen does); an
+      undispatched request's breach goes to its steward, or to the dispatchers if it has none.
+    Work is done in batches: per batch one insert records the alerts (the unique constraint keeps
+    each one single even if two sweeps overlap), one query finds the ones this sweep recorded, and
+    one insert posts their notifications after commit. Over all open requests it takes seconds.
     Returns how many alerts were sent.
     """
     at = at or timezone.now()
@@ -675,13 +681,14 @@ def sla_sweep(*, at: datetime.datetime | None = None, chunk: int = 2000) -> int:
         ),
         (K.RESOLUTION_BREACH, [S.ACKNOWLEDGED], "resolution_due_at", None, at),
     ]
+    recipients = _SweepRecipients()
     sent = 0
     for kind, states, due_field, after, before in plans:
         open_requests = ServiceRequest.objects.filter(state__in=states, **{f"{due_field}__lte": before})
         if after is not None:
             open_requests = open_requests.filter(**{f"{due_field}__gt": after})
         already = SlaAlert.objects.filter(request=OuterRef("pk"), kind=kind, due_at=OuterRef(due_field))
-        open_requests = open_requests.exclude(Exists(already)).select_related("unit", "enterprise__steward")
+        open_requests = open_requests.exclude(Exists(already)).select_related("enterprise__steward")
         last = 0
         while True:
             batch = list(open_requests.filter(pk__gt=last).order_by("pk")[:chunk])
@@ -689,25 +696,76 @@ def sla_sweep(*, at: datetime.datetime | None = None, chunk: int = 2000) -> int:
                 break
             last = batch[-1].pk
             with transaction.atomic():
-                for request in batch:
-                    sent += _alert(request, kind, getattr(request, due_field), at)
+                sent += _alert_batch(batch, kind, due_field, at, recipients)
     return sent
 
 
-def _alert(request: ServiceRequest, kind: str, due_at: datetime.datetime, at: datetime.datetime) -> int:
-    _alert_row, created = SlaAlert.objects.get_or_create(
-        request=request, kind=kind, due_at=due_at, defaults={"sent_at": at}
-    )
-    if not created:
-        return 0
+class _SweepRecipients:
+    """The people of each unit, looked up once per sweep for the units its batches reach."""
+
+    def __init__(self) -> None:
+        self._units: dict[int, dict[str, list[Person]]] = {}
+        self._dispatchers: list[Person] | None = None
+
+    def load(self, unit_ids: set[int]) -> None:
+        missing = unit_ids - self._units.keys()
+        for unit_id in missing:
+            self._units[unit_id] = {Role.UNIT_HEAD: [], Role.STAFF: []}
+        for post in Position.objects.filter(
+            unit_id__in=missing, role__in=[Role.UNIT_HEAD, Role.STAFF], person__is_active=True
+        ).select_related("person"):
+            self._units[post.unit_id][post.role].append(post.person)  # type: ignore[index]
+
+    def of(self, unit_id: int, *roles: str) -> list[Person]:
+        return [person for role in roles for person in self._units[unit_id][role]]
+
+    def dispatchers(self) -> list[Person]:
+        if self._dispatchers is None:
+            self._dispatchers = _dispatchers()
+        return self._dispatchers
+
+
+def _alert_batch(
+    batch: list[ServiceRequest],
+    kind: str,
+    due_field: str,
+    at: datetime.datetime,
+    recipients: _SweepRecipients,
+) -> int:
     K = SlaAlert.Kind
-    people: list[Person | None]
-    if kind in (K.RESPONSE_BREACH,) and request.unit is None:
-        people = [request.enterprise.steward, *_dispatchers()]
-    elif kind in (K.RESPONSE_BREACH, K.RESOLUTION_BREACH):
-        people = [*_unit_people(request.unit, Role.UNIT_HEAD, Role.STAFF), request.enterprise.steward]
-    else:
-        people = list(_unit_people(request.unit, Role.UNIT_HEAD, Role.STAFF))
-    due = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
-    _notify(people, kind, f"{K(kind).label}: {request.title}", request, body=_("Due %(due)s") % {"due": due})
-    return 1
+    SlaAlert.objects.bulk_create(
+        [SlaAlert(request=r, kind=kind, due_at=getattr(r, due_field), sent_at=at) for r in batch],
+        ignore_conflicts=True,
+    )
+    # A sweep overlapping this one (each stamps its alerts with its own moment) may have recorded
+    # some of them first: those are its to send.
+    recorded = set(
+        SlaAlert.objects.filter(request__in=[r.pk for r in batch], kind=kind, sent_at=at).values_list(
+            "request_id", "due_at"
+        )
+    )
+    batch = [r for r in batch if (r.pk, getattr(r, due_field)) in recorded]
+    recipients.load({r.unit_id for r in batch if r.unit_id is not None})
+    messages = []
+    for request in batch:
+        steward = request.enterprise.steward
+        people: list[Person]
+        if request.unit_id is None:
+            people = [steward] if steward is not None else recipients.dispatchers()
+        elif kind in (K.RESPONSE_BREACH, K.RESOLUTION_BREACH):
+            people = recipients.of(request.unit_id, Role.UNIT_HEAD) + ([steward] if steward else [])
+        else:
+            people = recipients.of(request.unit_id, Role.UNIT_HEAD, Role.STAFF)
+        due = timezone.localtime(getattr(request, due_field)).strftime("%Y-%m-%d %H:%M")
+        messages.append(
+            Message(
+                recipients=people,
+                kind=kind,
+                title=f"{K(kind).label}: {request.title}",
+                body=_("Due %(due)s") % {"due": due},
+                url=_request_url(request),
+                obj=request,
+            )
+        )
+    transaction.on_commit(lambda: notification_post_many(messages))
+    return len(batch)
