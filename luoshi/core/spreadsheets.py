@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -326,6 +326,32 @@ def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
 
 def join_choices(labels: Iterable[Any]) -> str:
     return "、".join(str(label) for label in labels)
+
+
+Z = TypeVar("Z")
+
+
+def find_zone(row: Row, name: str, zones: Mapping[str, Z], column: str, errors: list[RowError]) -> Z | None:
+    """The zone a cell names, also by a part of its name (湾北 for 湾北核心区); else an error with suggestions."""
+    zone = zones.get(name)
+    if zone is not None:
+        return zone
+    matches = [z for n, z in zones.items() if name in n]
+    if len(matches) == 1:
+        return matches[0]
+    close = suggest(name, zones)
+    if close:
+        message = _("Unknown zone “%(name)s”. Did you mean: %(choices)s?") % {
+            "name": name,
+            "choices": join_choices(close),
+        }
+    else:
+        message = _("Unknown zone “%(name)s”. Use one of: %(choices)s.") % {
+            "name": name,
+            "choices": join_choices(zones),
+        }
+    errors.append(row.error(column, message))
+    return None
 
 
 def choice_words(choices: Any) -> dict[str, Any]:

@@ -64,6 +64,7 @@ from luoshi.core.spreadsheets import (
     date_cell,
     export_sheet,
     file_error,
+    find_zone,
     job_input,
     join_choices,
     list_validation,
@@ -337,25 +338,7 @@ class _Lookups:
 
 
 def _zone(row: Row, name: str, lookups: _Lookups, errors: list[RowError]) -> Zone | None:
-    zone = lookups.zones.get(name)
-    if zone is not None:
-        return zone
-    matches = [z for n, z in lookups.zones.items() if name in n]
-    if len(matches) == 1:  # 湾北 for 湾北核心区
-        return matches[0]
-    close = lookups.suggestions("zone", name, lambda: lookups.zones)
-    if close:
-        message = _("Unknown zone “%(name)s”. Did you mean: %(choices)s?") % {
-            "name": name,
-            "choices": join_choices(close),
-        }
-    else:
-        message = _("Unknown zone “%(name)s”. Use one of: %(choices)s.") % {
-            "name": name,
-            "choices": join_choices(lookups.zones),
-        }
-    errors.append(row.error(ZONE, message))
-    return None
+    return find_zone(row, name, lookups.zones, ZONE, errors)
 
 
 def _owner(row: Row, text: str, lookups: _Lookups, errors: list[RowError]) -> Person | None:
