@@ -162,6 +162,27 @@ def test_drag_from_negotiating_to_signed_with_the_evidence(
         ("create", owner),
     ]
 
+    # The card's menu on the refreshed board offers only the later stages, at the new version.
+    card_in(page, Stage.SIGNED, project).get_by_test_id(f"card-menu-{project.pk}").click()
+    menu = card_in(page, Stage.SIGNED, project).locator("[data-move-menu]")
+    expect(menu).to_be_visible()
+    later = [Stage.REGISTERED, Stage.STARTED, Stage.OPERATING]
+    with translation.override("zh-hans"):
+        expect(menu.locator("a[data-move-to]")).to_have_text([str(s.label) for s in later])
+    registered = menu.locator(f"a[data-move-to={Stage.REGISTERED}]")
+    expect(registered).to_have_attribute(
+        "href",
+        f"{reverse('investment:project_action', args=[project.pk, 'move'])}?to={Stage.REGISTERED}&version={project.version}",
+    )
+    shoot(page, "4b-card-menu")
+    registered.click()
+    form = dialog.get_by_test_id("move-form")
+    expect(form).to_have_attribute("data-to-stage", Stage.REGISTERED)
+    # Once the dialog is open its first field has the focus, and Escape closes it, moving nothing.
+    expect(form.locator("#id_move-moved_on")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
     # The project page shows the signing with its evidence and the contracted amount.
     card_in(page, Stage.SIGNED, project).get_by_role("link", name=project.name).click()
     expect(page.get_by_test_id("project-name")).to_have_text(project.name)

@@ -20,6 +20,7 @@
   var pending = null; // the card being moved: {card, parent, next}
   var succeeded = false;
   var dragged = null;
+  var shown = false; // the dialog has finished opening (Bootstrap moves the focus to it then)
 
   function restoreCard() {
     if (pending && pending.card && pending.parent && pending.parent.isConnected) {
@@ -37,8 +38,15 @@
 
   function setContent(html) {
     box.innerHTML = html;
-    focusFirstField();
+    if (shown) {
+      focusFirstField();
+    }
   }
+
+  dialogEl.addEventListener("shown.bs.modal", function () {
+    shown = true;
+    focusFirstField();
+  });
 
   function showProblem(text) {
     var body = box.querySelector(".modal-body");
@@ -201,6 +209,7 @@
   });
 
   dialogEl.addEventListener("hide.bs.modal", function () {
+    shown = false;
     if (!succeeded) {
       restoreCard();
     }
@@ -208,6 +217,32 @@
   });
 
   // Menus and buttons that open the dialog ---------------------------------------------------------
+
+  // A card's menu is filled when it opens, from the board's one list of stages: the stages after
+  // the card's, each pointing at the card's move action with the version the board showed.
+  document.addEventListener("show.bs.dropdown", function (event) {
+    var card = event.target.closest && event.target.closest(".ls-kanban-card");
+    var items = document.getElementById("move-menu-items");
+    var menu = card && card.querySelector("[data-move-menu]");
+    if (!menu || !items) {
+      return;
+    }
+    var from = Number(card.dataset.stageIndex);
+    var entries = items.content.cloneNode(true);
+    entries.querySelectorAll("li[data-stage-index]").forEach(function (entry) {
+      if (Number(entry.dataset.stageIndex) <= from) {
+        entry.remove();
+        return;
+      }
+      var link = entry.querySelector("a[data-move-to]");
+      var target = new URL(card.dataset.moveUrl, window.location.href);
+      target.searchParams.set("to", link.dataset.moveTo);
+      target.searchParams.set("version", card.dataset.version);
+      link.href = target.pathname + target.search;
+    });
+    menu.replaceChildren(entries);
+  });
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-move-to]");
     if (!link) {
