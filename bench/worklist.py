@@ -768,6 +768,7 @@ def write_chunk(
         reports.extend(make_reports(spec, rng, days, now))
     Milestone.objects.bulk_create(milestones, batch_size=BATCH)
     ProgressReport.objects.bulk_create(reports, batch_size=BATCH)
+    Item.objects.filter(pk__in=[i.pk for i in items]).refresh_facts()
     return {
         "items": len(items),
         "milestones": len(milestones),

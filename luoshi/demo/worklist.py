@@ -563,6 +563,8 @@ def load_worklist(*, actor: Person, rng: random.Random) -> bool:
             target=target,
             scenario=scenario,
         )
+    # The back-dated milestones and reports above were written directly: keep the facts the lights read.
+    Item.objects.all().refresh_facts()
     services.escalation_sweep()
     return True
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -60,6 +60,7 @@ from .models import (
     SourceKind,
 )
 from .selectors import (
+    ITEM_REFS,
     SORTS,
     ItemFilters,
     coverage_warnings,
@@ -235,11 +236,9 @@ class ItemDetailOut(ItemOut):
 
 
 def _with_latest_report(items: ItemQuerySet) -> ItemQuerySet:
-    """Annotate the latest report's percent and date in the same query (no query per row)."""
-    latest = ProgressReport.objects.filter(item=OuterRef("pk")).order_by("-reported_at", "-id")
-    return items.annotate(
-        latest_percent=Subquery(latest.values("percent")[:1]),
-        latest_report_on=Subquery(latest.values("reported_on")[:1]),
+    """The records and the latest report's percent and date the list shows, in the items' own query."""
+    return items.select_related(*ITEM_REFS).with_latest_report(
+        latest_percent="percent", latest_report_on="reported_on"
     )
 
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,7 +89,7 @@ from . import services
 from .access import access_supervise
 from .filters import item_filters_from_query
 from .lights import Light
-from .models import Category, Directive, Item, ItemQuerySet, ItemState, ProgressReport, ReportCycle
+from .models import Category, Directive, Item, ItemQuerySet, ItemState, ReportCycle
 from .selectors import item_list
 
 MAX_UPLOAD_BYTES = 10 * MB
@@ -665,16 +665,6 @@ def _target(item: Item) -> str:
     return "；".join(parts)
 
 
-def _with_latest_report(items: QuerySet[Item]) -> QuerySet[Item]:
-    """The percent, text and date of each item's latest report, in the items' own query."""
-    latest = ProgressReport.objects.filter(item=OuterRef("pk")).order_by("-reported_at", "-id")
-    return items.annotate(
-        latest_percent=Subquery(latest.values("percent")[:1]),
-        latest_done=Subquery(latest.values("done")[:1]),
-        latest_on=Subquery(latest.values("reported_on")[:1]),
-    )
-
-
 def _support_names(items: QuerySet[Item]) -> dict[int, list[str]]:
     """The supporting units of every exported item, in one query."""
     through = Item.support_units.through
@@ -702,7 +692,9 @@ def export_items(
     items: QuerySet[Item] = queryset
     if "light" not in items.query.annotations:
         items = ItemQuerySet.with_light(items, at)  # type: ignore[arg-type]
-    items = _with_latest_report(items).select_related("lead_unit", "zone", "owner", "leader", "directive")
+    items = items.select_related("lead_unit", "zone", "owner", "leader", "directive").with_latest_report(  # type: ignore[attr-defined]
+        latest_percent="percent", latest_done="done", latest_on="reported_on"
+    )
     support = _support_names(queryset)
     rows = list(items)
     total = len(rows)

@@ -136,11 +136,10 @@ class ItemFilterForm(forms.Form):
     owner = forms.ModelChoiceField(
         label=_("Owner"), queryset=Person.objects.none(), required=False, widget=RowsSelect()
     )
+    # Not a select: a directive's items are reached from its page (thousands of directives make no
+    # usable list of options). The list keeps the filter and shows it as a chip that removes it.
     directive = forms.ModelChoiceField(
-        label=_("Directive"),
-        queryset=Directive.objects.none(),
-        required=False,
-        widget=RowsSelect(("title",)),
+        label=_("Directive"), queryset=Directive.objects.none(), required=False, widget=forms.HiddenInput
     )
     deadline_from = forms.DateField(
         label=_("Deadline from"), required=False, widget=forms.DateInput(attrs=DATE)
@@ -171,7 +170,6 @@ class ItemFilterForm(forms.Form):
             ("unit", _("All units")),
             ("leader", _("Any leader")),
             ("owner", _("Any owner")),
-            ("directive", _("Any directive")),
         ):
             self.fields[name].empty_label = label  # type: ignore[attr-defined]
         style_widgets(self)

@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, F, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import calendar as workcal
 
-from .models import Item, ItemState, Milestone, ProgressReport, ReportCycle
+from .models import Item, ItemState, ReportCycle, first_undone_due, last_report_on
 
 if TYPE_CHECKING:
     from .models import ItemQuerySet
@@ -43,6 +43,9 @@ class Light(models.TextChoices):
     GREY = "grey", _("Not started")
     CLOSED = "closed", _("Closed")
 
+
+# The due date of a milestone that does not exist: later than any deadline, never due soon.
+NEVER = date.max
 
 DEFAULT_RULES = {"due_soon_working_days": 3, "report_grace_working_days": 2}
 
@@ -60,9 +63,11 @@ class Thresholds:
     due_soon: date  # a deadline or milestone due on or before this date is "due soon"
     report_late_before: date  # a report due before this date is late (yellow)
     report_red_before: date  # a report due before this date is more than the grace late (red)
+    present: bool  # no moment was given: it is now, and the facts kept on the items hold
 
     @classmethod
     def at(cls, moment: datetime | None = None) -> Thresholds:
+        present = moment is None
         moment = moment or timezone.now()
         today = timezone.localdate(moment)
         r = rules()
@@ -73,20 +78,32 @@ class Thresholds:
             due_soon=workcal.add_working_days(today, r["due_soon_working_days"]),
             report_late_before=last_working,
             report_red_before=workcal.add_working_days(last_working, -r["report_grace_working_days"]),
+            present=present,
         )
 
 
-def _helpers(t: Thresholds) -> dict[str, Any]:
-    """Annotations the conditions read: when reporting started counting, and the submission date."""
-    last_report = (
-        ProgressReport.objects.filter(item=OuterRef("pk"), reported_at__lte=t.moment)
-        .order_by("-reported_on")
-        .values("reported_on")[:1]
-    )
+def _facts(t: Thresholds) -> dict[str, Any]:
+    """The facts the conditions compare, as annotations on the items.
+
+    - `first_undone_due`: the earliest due date of a milestone not done at the moment (`NEVER` if
+      there is none);
+    - `report_base`: the date the next report is counted from: the last report by the moment, or
+      the start;
+    - `close_requested_on`: the date the close-out was submitted.
+
+    For the present moment the first two are columns of the item, which the services keep in step
+    with every change to its milestones and reports (`ItemQuerySet.refresh_facts`), so the light is
+    a comparison of the item's own columns. For a moment in the past they are read from the
+    milestones' and reports' times, by the same definitions.
+    """
+    if t.present:
+        first_undone: Any = F("next_milestone_due")
+        last_report: Any = F("last_report_on")
+    else:
+        first_undone, last_report = first_undone_due(t.moment), last_report_on(t.moment)
     return {
-        "report_base": Coalesce(
-            Subquery(last_report), TruncDate("started_at"), output_field=models.DateField()
-        ),
+        "first_undone_due": Coalesce(first_undone, Value(NEVER), output_field=models.DateField()),
+        "report_base": Coalesce(last_report, TruncDate("started_at"), output_field=models.DateField()),
         "close_requested_on": TruncDate("close_requested_at"),
     }
 
@@ -111,16 +128,13 @@ def _report_due_before(limit: date) -> Q:
 
 
 def light_conditions(t: Thresholds) -> dict[str, Q]:
-    """The condition for each light, mutually exclusive, over a queryset annotated with `_helpers`."""
-    undone = Milestone.objects.filter(Q(done_at__isnull=True) | Q(done_at__gt=t.moment), item=OuterRef("pk"))
+    """The condition for each light, mutually exclusive, over a queryset annotated with `_facts`."""
     red_facts = (
-        Q(deadline__lt=t.today)
-        | Q(Exists(undone.filter(due_date__lt=t.today)))
-        | _report_due_before(t.report_red_before)
+        Q(deadline__lt=t.today) | Q(first_undone_due__lt=t.today) | _report_due_before(t.report_red_before)
     )
     yellow_facts = (
         Q(deadline__lte=t.due_soon)
-        | Q(Exists(undone.filter(due_date__lte=t.due_soon)))
+        | Q(first_undone_due__lte=t.due_soon)
         | _report_due_before(t.report_late_before)
     )
     running = Q(state=ItemState.IN_PROGRESS)
@@ -142,7 +156,7 @@ def annotate_light(queryset: ItemQuerySet, at: datetime | None = None) -> ItemQu
     """Annotate `light` on every item, as of `at` (now by default)."""
     t = Thresholds.at(at)
     conditions = light_conditions(t)
-    return queryset.annotate(**_helpers(t)).annotate(
+    return queryset.annotate(**_facts(t)).annotate(
         light=Case(
             *(When(condition, then=Value(str(light))) for light, condition in conditions.items()),
             default=Value(str(Light.GREY)),
@@ -177,7 +191,7 @@ def filter_light(queryset: ItemQuerySet, lights: list[str], at: datetime | None 
         if name in conditions:
             wanted |= conditions[name]
             states.update(LIGHT_STATES[name])
-    return queryset.filter(state__in=sorted(states)).annotate(**_helpers(t)).filter(wanted)
+    return queryset.filter(state__in=sorted(states)).annotate(**_facts(t)).filter(wanted)
 
 
 def light(item: Item, at: datetime | None = None) -> str:
@@ -186,20 +200,8 @@ def light(item: Item, at: datetime | None = None) -> str:
     return str(Item.objects.filter(pk=item.pk).with_light(at).values_list("light", flat=True).get())  # type: ignore[misc]
 
 
-def with_red_facts(queryset: ItemQuerySet, t: Thresholds) -> ItemQuerySet:
-    """Annotate what `red_since` needs: the report base and the earliest undone milestone date."""
-    earliest = (
-        Milestone.objects.filter(Q(done_at__isnull=True) | Q(done_at__gt=t.moment), item=OuterRef("pk"))
-        .order_by()
-        .values("item")
-        .annotate(first=Min("due_date"))
-        .values("first")
-    )
-    return queryset.annotate(**_helpers(t)).annotate(first_undone_milestone=Subquery(earliest))
-
-
 def red_since(item: Any, t: Thresholds) -> date | None:
-    """The first day of the item's current red spell, from an item annotated by `with_red_facts`."""
+    """The first day of the item's current red spell, from an item annotated with `_facts` (by `filter_light`)."""
     if item.state == ItemState.CLOSE_REQUESTED:
         late = item.close_requested_on and item.close_requested_on > item.deadline
         return item.deadline + timedelta(days=1) if late else None
@@ -208,10 +210,9 @@ def red_since(item: Any, t: Thresholds) -> date | None:
     starts = []
     if item.deadline < t.today:
         starts.append(item.deadline + timedelta(days=1))
-    first = getattr(item, "first_undone_milestone", None)
-    if first is not None and first < t.today:
-        starts.append(first + timedelta(days=1))
-    base = getattr(item, "report_base", None)
+    if item.first_undone_due < t.today:
+        starts.append(item.first_undone_due + timedelta(days=1))
+    base = item.report_base
     if base is not None:
         due = base + timedelta(days=item.report_cycle)
         if due < t.report_red_before:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core.models import BaseModel, StoredFile, stored_file_path
@@ -134,6 +134,37 @@ class ItemQuerySet(models.QuerySet["Item"]):
 
         return annotate_light(self, at)
 
+    def with_latest_report(self, **names: str) -> ItemQuerySet:
+        """Annotate fields of each item's latest progress report, in the items' own query.
+
+        `names` maps each annotation to a report field: `latest_percent="percent"`.
+        """
+        latest = ProgressReport.objects.filter(item=OuterRef("pk")).order_by("-reported_at", "-id")
+        return self.annotate(**{name: Subquery(latest.values(field)[:1]) for name, field in names.items()})
+
+    def refresh_facts(self) -> int:
+        """Recompute the facts kept on these items from their milestones and reports.
+
+        The services call it after every change to an item's milestones or reports; code that
+        writes them directly (the demo, the benchmarks) calls it afterwards.
+        """
+        return self.update(next_milestone_due=first_undone_due(), last_report_on=last_report_on())
+
+
+def first_undone_due(at: datetime | None = None) -> Subquery:
+    """The earliest due date among the item's milestones not done at `at` (now by default)."""
+    undone = Q(done_at__isnull=True) if at is None else Q(done_at__isnull=True) | Q(done_at__gt=at)
+    milestones = Milestone.objects.filter(undone, item=OuterRef("pk")).order_by("due_date")
+    return Subquery(milestones.values("due_date")[:1])
+
+
+def last_report_on(at: datetime | None = None) -> Subquery:
+    """The date of the item's last progress report made by `at` (any time by default)."""
+    reports = ProgressReport.objects.filter(item=OuterRef("pk"))
+    if at is not None:
+        reports = reports.filter(reported_at__lte=at)
+    return Subquery(reports.order_by("-reported_on").values("reported_on")[:1])
+
 
 class Item(BaseModel):
     """One itemised, owned, dated piece of work with a target result (工程化、项目化、清单化)."""
@@ -214,6 +245,11 @@ class Item(BaseModel):
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
+    # Facts of the milestones and reports, kept on the item so that today's light is a comparison
+    # of the item's own columns (see lights.py): `ItemQuerySet.refresh_facts` keeps them in step.
+    next_milestone_due = models.DateField(_("next milestone due"), null=True, blank=True, editable=False)
+    last_report_on = models.DateField(_("last report on"), null=True, blank=True, editable=False)
+
     # The close-out: the actual result, and the supervision office's verdict on the target.
     actual_value = models.DecimalField(
         _("actual value"), max_digits=14, decimal_places=2, null=True, blank=True
@@ -241,6 +277,22 @@ class Item(BaseModel):
             models.Index(fields=["state", "deadline"]),
             models.Index(fields=["owner", "state"]),
             models.Index(fields=["zone", "state"]),
+            # The items that show red, yellow or green, with every column their light compares: a
+            # list filtered by light finds its rows and tests them from this small index alone.
+            models.Index(
+                fields=["id"],
+                include=[
+                    "state",
+                    "deadline",
+                    "next_milestone_due",
+                    "last_report_on",
+                    "started_at",
+                    "report_cycle",
+                    "close_requested_at",
+                ],
+                condition=Q(state__in=[ItemState.CLOSE_REQUESTED, ItemState.IN_PROGRESS]),
+                name="worklist_item_lit",
+            ),
         ]
         verbose_name = _("list item")
         verbose_name_plural = _("list items")

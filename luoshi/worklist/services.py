@@ -595,6 +595,7 @@ def report_submit(
     attachments = store_uploads(
         Attachment, files, actor=actor, item=item, report=report, kind=AttachmentKind.REPORT
     )
+    _refresh_facts(item)
     after = {**snapshot(report), "attachments": [a.original_name for a in attachments]}
     audit_record(actor=actor, obj=report, action="report", after=after)
     return report
@@ -872,9 +873,23 @@ def milestones_plan(
         Milestone(item=item, title=title, due_date=day, sort=existing + i)
         for i, (title, day) in enumerate(planned)
     )
+    _refresh_facts(item)
     after = {"milestones": [snapshot(m) for m in item.milestones.all()]}
     audit_record(actor=actor, obj=item, action="milestones_plan", before=before, after=after)
     return created
+
+
+def _refresh_facts(item: Item) -> None:
+    """Keep the facts the lights read (next milestone due, last report) in step after a change.
+
+    The item's row is locked first, so a change to another of its milestones committed meanwhile
+    is part of the recomputation rather than overwritten by it. FOR NO KEY UPDATE does not wait
+    for the key-share locks that inserting a milestone or a report takes on the item.
+    """
+    rows = Item.objects.filter(pk=item.pk)
+    rows.select_for_update(no_key=True).values_list("pk").get()
+    rows.refresh_facts()
+    item.refresh_from_db(fields=["next_milestone_due", "last_report_on"])
 
 
 @transaction.atomic
@@ -897,6 +912,7 @@ def milestone_update(
             raise ValidationError({"due_date": _("%(day)s is not a working day.") % {"day": day}})
     before = snapshot(milestone)
     update_versioned(milestone, expected_version=expected_version, changes=changes)
+    _refresh_facts(item)
     audit_record(actor=actor, obj=milestone, action="update", before=before)
     return milestone
 
@@ -913,6 +929,7 @@ def milestone_complete(
     update_versioned(
         milestone, expected_version=expected_version, changes={"done_at": timezone.now() if done else None}
     )
+    _refresh_facts(item)
     audit_record(
         actor=actor, obj=milestone, action="milestone_done" if done else "milestone_undone", before=before
     )
@@ -970,9 +987,8 @@ def escalation_sweep(*, at: datetime.datetime | None = None, chunk: int = 2000) 
     escalations written in bulk (escalations, recipients, audit rows and, once committed, the
     inbox entries): the first sweep over a large list creates thousands at once.
     """
-    from .lights import Thresholds, filter_light, red_since, with_red_facts
+    from .lights import Thresholds, filter_light, red_since
 
-    at = at or timezone.now()
     t = Thresholds.at(at)
     principals = _principals()
     supervisors = _supervisors()
@@ -982,8 +998,8 @@ def escalation_sweep(*, at: datetime.datetime | None = None, chunk: int = 2000) 
     created = 0
     for start in range(0, len(red_ids), chunk):
         ids = red_ids[start : start + chunk]
-        # Checked again with the facts needed for red_since, in case the item changed meanwhile.
-        batch = with_red_facts(filter_light(running.filter(pk__in=ids), ["red"], at), t)
+        # Checked again, with the facts red_since reads, in case the item changed meanwhile.
+        batch = filter_light(running.filter(pk__in=ids), ["red"], at)
         batch = batch.select_related("owner", "unit_head", "leader").order_by("pk")
         done = set(Escalation.objects.filter(item_id__in=ids).values_list("item_id", "level", "red_since"))
         due: list[_Due] = []
@@ -1004,7 +1020,7 @@ def escalation_sweep(*, at: datetime.datetime | None = None, chunk: int = 2000) 
                 due.append(_Due(item, level, since, days, people))
         if due:
             with transaction.atomic():
-                _escalate_many(due, at)
+                _escalate_many(due, t.moment)
             created += len(due)
     return created
 

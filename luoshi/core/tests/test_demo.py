@@ -358,3 +358,19 @@ def test_generated_codes_and_documents_are_real() -> None:
     assert [pdf[o : o + 8] for o in offsets] == [b"%d 0 obj\n" % n for n in range(1, 6)]
     start = int(re.search(rb"startxref\n(\d+)", pdf)[1])  # type: ignore[index]
     assert pdf[start : start + 4] == b"xref"
+
+
+def test_the_list_items_keep_the_facts_of_their_milestones_and_reports(demo: DemoResult) -> None:
+    """The demo writes back-dated milestones and reports directly, then refreshes what the items keep:
+    each item's kept facts are those of its history, and today's lights (read from the kept facts)
+    are those the history gives for this moment, with red, yellow and green all present."""
+    from luoshi.worklist.models import Item, first_undone_due, last_report_on
+
+    items = Item.objects.annotate(derived_due=first_undone_due(), derived_report=last_report_on())
+    assert [(i.code, i.next_milestone_due, i.last_report_on) for i in items] == [
+        (i.code, i.derived_due, i.derived_report) for i in items
+    ]
+    now = timezone.now()
+    today = dict(Item.objects.with_light().values_list("code", "light"))
+    assert today == dict(Item.objects.with_light(now).values_list("code", "light"))
+    assert {"red", "yellow", "green"} <= set(today.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from functools import cache
 from typing import Any
 
 from django import template
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from luoshi.org.models import Person, Unit, Zone
 
@@ -42,9 +44,18 @@ STATE_STYLE = {
 }
 
 
+# The badges are the same few pieces of HTML on every row of every list: each is written once per
+# language (a list page shows a hundred of them).
+
+
 @register.simple_tag
 def light_badge(light: str | None) -> SafeString:
     """A coloured badge with the light's name, so colour is never the only cue."""
+    return _light_badge(light or "", get_language())
+
+
+@cache
+def _light_badge(light: str, language: str) -> SafeString:
     if not light:
         return format_html("")
     css, icon = LIGHT_STYLE.get(Light(light), ("text-bg-secondary", "circle"))
@@ -59,10 +70,14 @@ def light_badge(light: str | None) -> SafeString:
 
 @register.simple_tag
 def state_badge(item: Any) -> SafeString:
-    state = item.state
+    return _state_badge(item.state, get_language())
+
+
+@cache
+def _state_badge(state: str, language: str) -> SafeString:
     return format_html(
         '<span class="badge {}" data-state="{}">{}</span>',
-        STATE_STYLE.get(state, "text-bg-light border"),
+        STATE_STYLE.get(ItemState(state), "text-bg-light border"),
         state,
         ItemState(state).label,
     )

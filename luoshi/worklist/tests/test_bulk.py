@@ -23,7 +23,7 @@ from luoshi.notify.models import Notification
 from luoshi.notify.services import Message, notification_post_many
 from luoshi.worklist import services
 from luoshi.worklist.forms import ItemFilterForm
-from luoshi.worklist.lights import LIGHT_STATES, Light, filter_light
+from luoshi.worklist.lights import LIGHT_STATES, Light, filter_light, light
 from luoshi.worklist.models import Directive, Escalation, Item, ItemState
 from luoshi.worklist.selectors import ItemFilters, item_list
 
@@ -165,6 +165,16 @@ def test_the_unit_filter_takes_led_and_supported_items_of_the_subtree(
     assert found(org.team, lights=["grey"]) == {draft_supported}
     assert found(org.bureau, lights=["red"], states=[ItemState.CLAIMED]) == set()
     assert found(org.bureau, lights=["red", "grey"], states=[ItemState.DRAFT]) == {draft_supported}
+    # The bureau's head sees all the bureau's items but no draft, and of the zone office's only
+    # those the bureau supports: the list answers as `visible_to` does, for units inside their reach
+    # (where it skips that test) and outside it.
+    published = draft(org, "丁", lead_unit=org.zone_office, support_units=[org.team])
+    services.item_publish(actor=org.supervisor, item=published, expected_version=published.version)
+    draft(org, "戊", lead_unit=org.zone_office)
+    for unit in (org.bureau, org.team, org.zone_office):
+        listed = set(item_list(person=org.head, filters=ItemFilters(unit=unit), at=when))
+        assert listed == found(unit) & set(Item.objects.visible_to(org.head)), unit
+    assert set(item_list(person=org.head, filters=ItemFilters(unit=org.zone_office))) == {published}
 
 
 def test_the_states_of_each_light_cover_its_items(org: SmallOrg, make_item: Callable[..., Item]) -> None:
@@ -173,8 +183,8 @@ def test_the_states_of_each_light_cover_its_items(org: SmallOrg, make_item: Call
     green = make_item(deadline=D(2026, 12, 31), started=D(2026, 9, 1))
     report_on(org, green, D(2026, 9, 28))
     when = moment(D(2026, 9, 30))
-    for name, light in Item.objects.with_light(when).values_list("state", "light"):  # type: ignore[misc]
-        assert name in LIGHT_STATES[light]
+    for name, shown in Item.objects.with_light(when).values_list("state", "light"):  # type: ignore[misc]
+        assert name in LIGHT_STATES[shown]
     assert {Light.RED, Light.YELLOW, Light.GREEN} & {
         light for light in Item.objects.with_light(when).values_list("light", flat=True)
     }
@@ -194,7 +204,9 @@ def test_the_filter_selects_offer_rows_and_keep_a_choice_outside_them(
         source_date=D(2026, 8, 1),
         source_issuer="主任",
     )
-    make_item(deadline=D(2026, 12, 31), started=D(2026, 9, 1), directive=directive)  # owned by org.staff
+    # Owned by org.staff.
+    item = make_item(deadline=D(2026, 12, 31), started=D(2026, 9, 1), directive=directive)
+    other = make_item(deadline=D(2026, 12, 30), started=D(2026, 9, 1))
     form = ItemFilterForm({"unit": org.zone_office.pk, "owner": org.staff.pk}, person=org.supervisor)
     assert form.is_valid(), form.errors
     owners = str(form["owner"])
@@ -204,8 +216,18 @@ def test_the_filter_selects_offer_rows_and_keep_a_choice_outside_them(
     units = str(ItemFilterForm({"unit": org.team.pk}, person=org.supervisor)["unit"])
     assert f'<option value="{org.team.pk}" selected>' in units
     assert f">{'　' * 3}{org.team.name}</option>" in units  # indented by its depth
-    page = client_for(org.supervisor).get("/worklist/items/").content.decode()
-    assert f'<option value="{directive.pk}">部署&lt;b&gt;一&lt;/b&gt;</option>' in page
+    # Directives are not offered as a select (they are thousands): a directive's items come from its
+    # page, and the list shows that filter as a chip which removes it.
+    supervisor = client_for(org.supervisor)
+    page = supervisor.get("/worklist/items/").content.decode()
+    assert 'data-testid="directive-filter"' not in page and other.code in page and item.code in page
+    page = supervisor.get(f"/worklist/items/?directive={directive.pk}&sort=code").content.decode()
+    assert 'data-testid="directive-filter"' in page and "部署&lt;b&gt;一&lt;/b&gt;" in page
+    assert f'<input type="hidden" name="directive" value="{directive.pk}"' in page
+    assert item.code in page and other.code not in page
+    assert 'href="/worklist/items/?sort=code" title=' in page  # the chip's way out keeps the rest
+    detail = supervisor.get(f"/worklist/directives/{directive.pk}/").content.decode()
+    assert f"/worklist/items/?directive={directive.pk}&amp;light={light(item)}" in detail
 
 
 def test_a_report_cycle_outside_the_choices_is_never_late(

@@ -138,3 +138,43 @@ def test_filter_agrees_with_the_annotation(org: SmallOrg, make_item: Callable[..
     for name in Light.values:
         filtered = set(filter_light(Item.objects.all(), [name], when).values_list("pk", flat=True))
         assert filtered == {pk for pk, value in annotated.items() if value == name}, name
+
+
+def test_the_kept_facts_follow_every_change_to_milestones_and_reports(
+    org: SmallOrg, make_item: Callable[..., Item]
+) -> None:
+    """Today's light reads the next milestone and the last report kept on the item; every service
+    that changes them keeps them equal to what the history gives, and so today's light equal to the
+    light the history gives for this moment."""
+    from django.utils import timezone
+
+    from luoshi.worklist.models import first_undone_due, last_report_on
+
+    item = make_item(deadline=D(2026, 12, 31), started=D(2026, 9, 1))
+
+    def check(due: D | None, reported: D | None) -> None:
+        kept = Item.objects.annotate(due=first_undone_due(), reported=last_report_on()).get(pk=item.pk)
+        assert (kept.next_milestone_due, kept.last_report_on) == (due, reported)
+        assert (kept.due, kept.reported) == (due, reported)
+        assert light(item) == light(item, timezone.now())
+
+    check(None, None)
+    services.milestones_plan(
+        actor=org.staff, item=item, steps=[{"title": "方案", "offset": 10}, {"title": "验收", "offset": 0}]
+    )
+    first, last = item.milestones.order_by("due_date")
+    check(first.due_date, None)
+    report_on(org, item, D(2026, 9, 7))
+    check(first.due_date, D(2026, 9, 7))
+    services.milestone_complete(actor=org.staff, milestone=first, expected_version=first.version)
+    check(last.due_date, D(2026, 9, 7))
+    services.milestone_update(
+        actor=org.staff, milestone=last, expected_version=last.version, changes={"due_date": D(2026, 12, 1)}
+    )
+    check(D(2026, 12, 1), D(2026, 9, 7))
+    first.refresh_from_db()
+    services.milestone_complete(actor=org.staff, milestone=first, expected_version=first.version, done=False)
+    assert first.due_date > D(2026, 12, 1)  # undone again, but the moved one is due first
+    check(D(2026, 12, 1), D(2026, 9, 7))
+    report_on(org, item, D(2026, 9, 14))
+    check(D(2026, 12, 1), D(2026, 9, 14))
