@@ -32,14 +32,29 @@ def _quiet_since(today: datetime.date) -> Any:
     return Greatest(Coalesce(Subquery(last), entered), entered, output_field=models.DateField())
 
 
+def _quiet_before(today: datetime.date, periods: int) -> Case:
+    """The date a project of its stage must have been quiet since, to be `periods` times N days quiet.
+
+    One comparison with a date chosen by the stage, so the `quiet_since` expression (a subquery)
+    appears once per condition in the SQL rather than once per stage. A stage that never goes stale
+    gets the first day there is, so the comparison stays false.
+    """
+    return Case(
+        *(
+            When(stage=stage, then=Value(today - datetime.timedelta(days=periods * days)))
+            for stage, days in stale_days().items()
+        ),
+        default=Value(datetime.date.min),
+        output_field=models.DateField(),
+    )
+
+
 def stale_conditions(today: datetime.date) -> dict[str, Q]:
     """Conditions over a queryset annotated with `quiet_since`."""
-    red, yellow = Q(pk__in=[]), Q(pk__in=[])
-    for stage, days in stale_days().items():
-        red |= Q(stage=stage, quiet_since__lt=today - datetime.timedelta(days=2 * days))
-        yellow |= Q(stage=stage, quiet_since__lt=today - datetime.timedelta(days=days))
+    red = Q(quiet_since__lt=_quiet_before(today, 2))
+    yellow = Q(quiet_since__lt=_quiet_before(today, 1), quiet_since__gte=_quiet_before(today, 2))
     live = Q(lost_on__isnull=True)
-    return {"red": live & red, "yellow": live & yellow & ~red}
+    return {"red": live & red, "yellow": live & yellow}
 
 
 def annotate_stale(queryset: ProjectQuerySet, today: datetime.date) -> ProjectQuerySet:

@@ -117,13 +117,28 @@ def home(request: HttpRequest) -> HttpResponse:
 # Kanban --------------------------------------------------------------------------------------------
 
 
+# What a card on the board shows and what deciding whether the person may move it reads.
+BOARD_CARD_FIELDS = (
+    "name",
+    "investor",
+    "origin",
+    "planned_investment",
+    "stage",
+    "version",
+    "updated_at",
+    "owner__name",
+    "unit",
+    "zone",
+)
+
+
 @login_required
 def kanban_view(request: HttpRequest) -> HttpResponse:
     """The pipeline board of one zone (?zone=<id>) or of all zones; htmx asks for the board only."""
     person = staff_person(request)
     zone = _zone_param(request, person)
     today = timezone.localdate()
-    columns = kanban(person=person, zone=zone, today=today)
+    columns = kanban(person=person, zone=zone, today=today, only=BOARD_CARD_FIELDS)
     for column in columns:
         for card in column.cards:
             card.can_move = card.stage != Stage.OPERATING and can_edit_project(person, card)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@
   var pending = null; // the card being moved: {card, parent, next}
   var succeeded = false;
   var dragged = null;
+  var draggedFrom = -1; // the place in the pipeline of the dragged card's stage
   var shown = false; // the dialog has finished opening (Bootstrap moves the focus to it then)
 
   function restoreCard() {
@@ -218,6 +219,17 @@
 
   // Menus and buttons that open the dialog ---------------------------------------------------------
 
+  // The place in the pipeline of a card's stage: its column's.
+  function stageIndex(card) {
+    return Number(card.closest(".ls-kanban-col").dataset.stageIndex);
+  }
+
+  // A card's move action: the board gives the address of project 0's, the card its own number.
+  function moveUrl(card) {
+    var board = card.closest("[data-move-url]");
+    return board.dataset.moveUrl.replace("/0/", "/" + card.dataset.pk + "/");
+  }
+
   // A card's menu is filled when it opens, from the board's one list of stages: the stages after
   // the card's, each pointing at the card's move action with the version the board showed.
   document.addEventListener("show.bs.dropdown", function (event) {
@@ -227,7 +239,7 @@
     if (!menu || !items) {
       return;
     }
-    var from = Number(card.dataset.stageIndex);
+    var from = stageIndex(card);
     var entries = items.content.cloneNode(true);
     entries.querySelectorAll("li[data-stage-index]").forEach(function (entry) {
       if (Number(entry.dataset.stageIndex) <= from) {
@@ -235,7 +247,7 @@
         return;
       }
       var link = entry.querySelector("a[data-move-to]");
-      var target = new URL(card.dataset.moveUrl, window.location.href);
+      var target = new URL(moveUrl(card), window.location.href);
       target.searchParams.set("to", link.dataset.moveTo);
       target.searchParams.set("version", card.dataset.version);
       link.href = target.pathname + target.search;
@@ -263,7 +275,7 @@
       return null;
     }
     var column = event.target.closest(".ls-kanban-col");
-    if (!column || Number(column.dataset.stageIndex) <= Number(dragged.dataset.stageIndex)) {
+    if (!column || Number(column.dataset.stageIndex) <= draggedFrom) {
       return null;
     }
     return column;
@@ -284,10 +296,11 @@
       return;
     }
     dragged = card;
+    draggedFrom = stageIndex(card);
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", card.dataset.pk);
     card.classList.add("ls-dragging");
-    var from = Number(card.dataset.stageIndex);
+    var from = draggedFrom;
     columns().forEach(function (column) {
       if (Number(column.dataset.stageIndex) > from) {
         column.classList.add("ls-drop-ok");
@@ -319,7 +332,7 @@
     pending = { card: card, parent: card.parentNode, next: card.nextSibling };
     column.querySelector("[data-dropzone]").prepend(card);
     card.classList.add("ls-pending");
-    openMove(card.dataset.moveUrl, column.dataset.stage, card.dataset.version);
+    openMove(moveUrl(card), column.dataset.stage, card.dataset.version);
   });
 
   document.addEventListener("dragend", function () {
