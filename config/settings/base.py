@@ -45,6 +45,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Luoshi's queries are short and share a few cores with the web workers: compiling them (JIT) or
+    # starting parallel workers for them costs more than it saves (bench/README.md measures both).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c jit=off -c max_parallel_workers_per_gather=0"
+    )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 

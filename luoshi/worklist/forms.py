@@ -117,7 +117,9 @@ class ItemFilterForm(forms.Form):
     """
 
     q = forms.CharField(label=_("Search"), required=False)
-    zone = forms.ModelChoiceField(label=_("Zone"), queryset=Zone.objects.none(), required=False)
+    zone = forms.ModelChoiceField(
+        label=_("Zone"), queryset=Zone.objects.none(), required=False, widget=RowsSelect()
+    )
     unit = forms.ModelChoiceField(
         label=_("Unit"),
         queryset=Unit.objects.none(),

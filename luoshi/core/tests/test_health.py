@@ -101,3 +101,16 @@ def test_production_settings_require_a_secret_key(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_postgresql_connections_run_without_jit_or_parallel_workers() -> None:
+    """Luoshi's short queries on a small server: no JIT compilation, no parallel workers to start."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)
