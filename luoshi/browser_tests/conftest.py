@@ -82,6 +82,11 @@ def chromium(django_db_setup: None) -> Iterator[Browser]:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = allow_async_unsafe
 
 
+# Assertions wait as long as actions do (10 s): on a busy machine a page that checks an uploaded
+# file's content can take more than the default 5 s to answer.
+expect.set_options(timeout=10_000)
+
+
 @pytest.fixture
 def traffic() -> Traffic:
     return Traffic()

@@ -25,7 +25,7 @@ from luoshi.demo import org as demo_data
 from luoshi.org.models import Person, Unit, Zone
 from luoshi.worklist.lights import Light
 from luoshi.worklist.models import Attachment, AttachmentKind, Directive, Item, ItemState
-from luoshi.worklist.selectors import item_list, light_counts
+from luoshi.worklist.selectors import ItemFilters, item_list, light_counts
 
 from .conftest import OpenAs, Shoot, Traffic, assert_clean, pdf_bytes, pdf_file, zh
 
@@ -254,6 +254,20 @@ def test_directive_to_verified_close_out_and_the_lights(
     expect(table.locator('[data-light]:not([data-light="red"])')).to_have_count(0)
     expect(supervisor).to_have_url(re.compile(r"light=red"))
     shoot(supervisor, "6-list-red-only")
+
+    # "More filters" fetches its panel when first opened; choosing an owner narrows the red items.
+    owner = Person.objects.get(username="staff")
+    expected = item_list(person=me, filters=ItemFilters(lights=[Light.RED], owner=owner)).count()
+    supervisor.locator('a[href="#more-filters"]').click()
+    owners = supervisor.get_by_test_id("more-filters").locator("select[name=owner]")
+    expect(owners).to_be_visible()
+    with supervisor.expect_response(
+        lambda r: f"owner={owner.pk}" in r.url and r.request.headers.get("hx-request") == "true"
+    ):
+        owners.select_option(str(owner.pk))
+    expect(table.get_by_test_id("item-row")).to_have_count(expected)
+    expect(supervisor).to_have_url(re.compile(rf"owner={owner.pk}"))
+    shoot(supervisor, "6b-list-more-filters")
 
     # The item page, as the owner sees it now.
     staff.goto(base + reverse("worklist:item_detail", args=[item.pk]))

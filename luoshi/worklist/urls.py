@@ -7,6 +7,7 @@ app_name = "worklist"
 urlpatterns = [
     path("", views.home, name="home"),
     path("items/", views.item_list_view, name="item_list"),
+    path("items/filters/", views.item_filters_more, name="item_filters_more"),
     path("items/export.xlsx", excel_views.item_export, name="item_export"),
     path("items/add/", views.item_edit, name="item_add"),
     path("items/<int:pk>/", views.item_detail, name="item_detail"),

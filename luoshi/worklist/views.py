@@ -159,6 +159,14 @@ def item_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@login_required
+def item_filters_more(request: HttpRequest) -> HttpResponse:
+    """The list's "More filters" panel, fetched when it first opens, with the list's current filters
+    (the owners offered are the chosen unit's people)."""
+    form = ItemFilterForm(request.GET or None, person=staff_person(request))
+    return render(request, "worklist/partials/item_filters_more.html", {"form": form})
+
+
 # The item page ---------------------------------------------------------------------------------------
 
 

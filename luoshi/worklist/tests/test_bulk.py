@@ -226,6 +226,15 @@ def test_the_filter_selects_offer_rows_and_keep_a_choice_outside_them(
     assert f'<input type="hidden" name="directive" value="{directive.pk}"' in page
     assert item.code in page and other.code not in page
     assert 'href="/worklist/items/?sort=code" title=' in page  # the chip's way out keeps the rest
+    # "More filters" (state, leader, owner, deadline) is fetched when first opened, with the list's
+    # filters: the owners offered are the chosen unit's people. With one of its filters set, the
+    # panel comes with the page.
+    assert 'name="owner"' not in page and 'hx-get="/worklist/items/filters/"' in page
+    panel = supervisor.get("/worklist/items/filters/", {"unit": org.zone_office.pk}).content.decode()
+    assert f'<option value="{org.other_staff.pk}">' in panel and f'value="{org.staff.pk}"' not in panel
+    assert 'name="state"' in panel and "<html" not in panel
+    page = supervisor.get(f"/worklist/items/?owner={org.staff.pk}").content.decode()
+    assert f'<option value="{org.staff.pk}" selected>' in page and "/worklist/items/filters/" not in page
     detail = supervisor.get(f"/worklist/directives/{directive.pk}/").content.decode()
     assert f"/worklist/items/?directive={directive.pk}&amp;light={light(item)}" in detail
 
