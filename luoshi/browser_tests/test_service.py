@@ -10,6 +10,7 @@ demo's random history. Pages are compared with the database and with gettext in 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,8 @@ def assert_fits(page: Page) -> None:
 def open_action(page: Page, name: str) -> None:
     page.get_by_test_id(f"action-{name}").click()
     expect(page.get_by_test_id(f"action-form-{name}")).to_be_visible()
+    # Wait for the panel to finish opening: a click on its button while it still slides open can be lost.
+    expect(page.locator(f"#act-{name}")).to_have_class(re.compile(r"^(?!.*collapsing).*\bshow\b"))
 
 
 def test_file_on_a_phone_resolve_rate_two_stars_and_reopen(
