@@ -87,6 +87,14 @@ def chromium(django_db_setup: None) -> Iterator[Browser]:
 expect.set_options(timeout=10_000)
 
 
+def open_action(page: Page, name: str) -> None:
+    """Open an action's form on an item's or a request's page, behind its collapse, and wait for the
+    panel to finish opening: a click on its button while it still slides open can be lost."""
+    page.get_by_test_id(f"action-{name}").click()
+    expect(page.get_by_test_id(f"action-form-{name}")).to_be_visible()
+    expect(page.locator(f"#act-{name}")).to_have_class(re.compile(r"^(?!.*collapsing).*\bshow\b"))
+
+
 @pytest.fixture
 def traffic() -> Traffic:
     return Traffic()

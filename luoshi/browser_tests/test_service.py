@@ -10,7 +10,6 @@ demo's random history. Pages are compared with the database and with gettext in 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,7 @@ from luoshi.service.models import (
 )
 from luoshi.service.uscc import check_character
 
-from .conftest import PHONE, OpenAs, Shoot, Traffic, assert_clean, pdf_file, zh
+from .conftest import PHONE, OpenAs, Shoot, Traffic, assert_clean, open_action, pdf_file, zh
 
 pytestmark = pytest.mark.browser
 
@@ -63,13 +62,6 @@ def assert_fits(page: Page) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert page.viewport_size is not None
     assert width <= page.viewport_size["width"], f"{page.url} is {width}px wide"
-
-
-def open_action(page: Page, name: str) -> None:
-    page.get_by_test_id(f"action-{name}").click()
-    expect(page.get_by_test_id(f"action-form-{name}")).to_be_visible()
-    # Wait for the panel to finish opening: a click on its button while it still slides open can be lost.
-    expect(page.locator(f"#act-{name}")).to_have_class(re.compile(r"^(?!.*collapsing).*\bshow\b"))
 
 
 def test_file_on_a_phone_resolve_rate_two_stars_and_reopen(

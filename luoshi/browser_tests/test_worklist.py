@@ -27,7 +27,7 @@ from luoshi.worklist.lights import Light
 from luoshi.worklist.models import Attachment, AttachmentKind, Directive, Item, ItemState
 from luoshi.worklist.selectors import ItemFilters, item_list, light_counts
 
-from .conftest import OpenAs, Shoot, Traffic, assert_clean, pdf_bytes, pdf_file, zh
+from .conftest import OpenAs, Shoot, Traffic, assert_clean, open_action, pdf_bytes, pdf_file, zh
 
 pytestmark = pytest.mark.browser
 
@@ -50,12 +50,6 @@ def expect_state(page: Page, state: str) -> None:
 
 def expect_success(page: Page, msgid: str) -> None:
     expect(page.locator("main > .alert-success")).to_contain_text(zh(msgid))
-
-
-def run_action(page: Page, name: str) -> None:
-    """Open an action's form on the item page (it sits behind a collapse)."""
-    page.get_by_test_id(f"action-{name}").click()
-    expect(page.get_by_test_id(f"action-form-{name}")).to_be_visible()
 
 
 def open_from_queue(page: Page, base: str, queue: str, title: str) -> None:
@@ -121,7 +115,7 @@ def test_directive_to_verified_close_out_and_the_lights(
     # No one is named yet: the chain says so.
     expect(supervisor.get_by_test_id("chain")).to_contain_text(zh("Not named yet"))
 
-    run_action(supervisor, "publish")
+    open_action(supervisor, "publish")
     expect(supervisor.locator("#id_publish-lead_unit")).to_have_value(str(investment_bureau.pk))
     supervisor.get_by_test_id("action-submit-publish").click()
     expect_success(supervisor, "The item has been published to its lead unit for claiming.")
@@ -131,7 +125,7 @@ def test_directive_to_verified_close_out_and_the_lights(
     # 2. The head of 招商局 finds it in the claim queue, claims it and names the owner ---------------
     unit_head = open_as("head")
     open_from_queue(unit_head, base, "worklist:claims", ITEM_TITLE)
-    run_action(unit_head, "claim")
+    open_action(unit_head, "claim")
     owner_select = unit_head.locator("#id_claim-owner")
     # Only members of the lead unit can be chosen.
     members = owner_select.locator("option:not([value=''])")
@@ -154,7 +148,7 @@ def test_directive_to_verified_close_out_and_the_lights(
     # 3. The owner reports with evidence, then submits the close-out ---------------------------------
     staff = open_as("staff")
     open_from_queue(staff, base, "worklist:mine", ITEM_TITLE)
-    run_action(staff, "report")
+    open_action(staff, "report")
     staff.locator("#id_report-done").fill("与两家零部件企业完成技术洽谈，一家已签订框架协议。")
     staff.locator("#id_report-percent").fill("60")
     staff.locator("#id_report-problems").fill("用地指标待落实。")
@@ -177,7 +171,7 @@ def test_directive_to_verified_close_out_and_the_lights(
     stored = Attachment.objects.get(item=item, kind=AttachmentKind.REPORT)
     assert (stored.original_name, stored.file_type, stored.uploaded_by) == (REPORT_PDF, "pdf", owner)
 
-    run_action(staff, "close_out")
+    open_action(staff, "close_out")
     staff.locator("#id_close_out-actual_value").fill("3")
     staff.locator("#id_close_out-actual_text").fill("签约新能源汽车零部件配套项目3个，协议总投资12亿元。")
     staff.locator("#id_close_out-evidence").set_input_files(
@@ -195,7 +189,7 @@ def test_directive_to_verified_close_out_and_the_lights(
     # 4. The supervisor verifies it from the verification queue ---------------------------------------
     open_from_queue(supervisor, base, "worklist:verification", ITEM_TITLE)
     expect(supervisor.get_by_test_id("close-out")).to_contain_text(CLOSE_OUT_PDF)
-    run_action(supervisor, "verify")
+    open_action(supervisor, "verify")
     supervisor.get_by_test_id("action-submit-verify").click()
     expect_success(supervisor, "The item has been closed out.")
     expect_state(supervisor, S.CLOSED)
