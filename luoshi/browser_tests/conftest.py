@@ -20,6 +20,8 @@ from django.utils import translation
 from playwright.sync_api import Browser, FilePayload, Page, Response, ViewportSize, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from luoshi.demo.documents import pdf_bytes
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -158,33 +160,6 @@ def zh(msgid: str) -> str:
     """What the Chinese UI shows for an English msgid (the msgid itself until it is translated)."""
     with translation.override("zh-hans"):
         return str(translation.gettext(msgid))
-
-
-def pdf_bytes(*lines: str) -> bytes:
-    """A one-page PDF showing `lines` (ASCII), with a correct cross-reference table: a real file
-    that a viewer opens and the upload checks recognise by its content."""
-    text = "".join(
-        "BT /F1 14 Tf 72 {} Td ({}) Tj ET\n".format(760 - 24 * i, re.sub(r"([\\()])", r"\\\1", line))
-        for i, line in enumerate(lines)
-    ).encode("ascii", "replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(text) + text + b"endstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def pdf_file(name: str, *lines: str) -> FilePayload:

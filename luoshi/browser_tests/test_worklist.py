@@ -22,12 +22,13 @@ from pytest_django.live_server_helper import LiveServer
 from luoshi.core import calendar as workcal
 from luoshi.core.models import AuditRecord
 from luoshi.demo import org as demo_data
+from luoshi.demo.documents import pdf_bytes
 from luoshi.org.models import Person, Unit, Zone
 from luoshi.worklist.lights import Light
 from luoshi.worklist.models import Attachment, AttachmentKind, Directive, Item, ItemState
 from luoshi.worklist.selectors import ItemFilters, item_list, light_counts
 
-from .conftest import OpenAs, Shoot, Traffic, assert_clean, open_action, pdf_bytes, pdf_file, zh
+from .conftest import OpenAs, Shoot, Traffic, assert_clean, open_action, pdf_file, zh
 
 pytestmark = pytest.mark.browser
 

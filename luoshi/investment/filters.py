@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.http import QueryDict
-
+from luoshi.core.queryparams import filter_query_string, param_first, param_values
 from luoshi.org.models import Person, Zone
 
 from .models import Project, Stage
@@ -41,23 +40,9 @@ PARAMS = (
 STALE_VALUES = ("any", "yellow", "red")
 
 
-def _values(params: Mapping[str, Any], name: str) -> list[str]:
-    if isinstance(params, QueryDict):
-        values = params.getlist(name) + params.getlist(f"{name}_id")
-    else:
-        raw = [params.get(name), params.get(f"{name}_id")]
-        values = [v for r in raw for v in (r if isinstance(r, list | tuple) else [r])]
-    return [str(v).strip() for v in values if v is not None and str(v).strip()]
-
-
-def _first(params: Mapping[str, Any], name: str) -> str:
-    values = _values(params, name)
-    return values[0] if values else ""
-
-
 def _amount(params: Mapping[str, Any], name: str) -> Decimal | None:
     try:
-        value = Decimal(_first(params, name))
+        value = Decimal(param_first(params, name))
     except decimal.InvalidOperation:
         return None
     return value if value.is_finite() and value >= 0 else None
@@ -66,20 +51,20 @@ def _amount(params: Mapping[str, Any], name: str) -> Decimal | None:
 def project_filters_from_query(params: Mapping[str, Any], *, person: Person) -> ProjectFilters:
     """The filters a query string asks for, keeping only what the list page's form accepts."""
     visible = Project.objects.visible_to(person)
-    filters = ProjectFilters(q=_first(params, "q"))
-    zone = _first(params, "zone")
+    filters = ProjectFilters(q=param_first(params, "q"))
+    zone = param_first(params, "zone")
     if zone.isdigit():
         filters.zone = Zone.objects.visible_to(person).filter(is_active=True, pk=int(zone)).first()
-    industry = _first(params, "industry")
+    industry = param_first(params, "industry")
     if industry and visible.filter(industry=industry).exists():
         filters.industry = industry
-    origin = _first(params, "origin")
+    origin = param_first(params, "origin")
     if origin and visible.filter(origin=origin).exists():
         filters.origin = origin
-    stages = _values(params, "stage")
+    stages = param_values(params, "stage")
     if all(s in Stage.values for s in stages):  # one unknown stage voids the field, as on the form
         filters.stages = list(dict.fromkeys(stages))
-    owner = _first(params, "owner")
+    owner = param_first(params, "owner")
     if owner.isdigit():
         filters.owner = Person.objects.filter(pk=int(owner), pk__in=visible.values("owner_id")).first()
     filters.amount_min = _amount(params, "amount_min")
@@ -90,17 +75,13 @@ def project_filters_from_query(params: Mapping[str, Any], *, person: Person) -> 
         and filters.amount_min > filters.amount_max
     ):
         filters.amount_max = None  # the form refuses the end of such a range
-    stale = _first(params, "stale")
+    stale = param_first(params, "stale")
     filters.stale = stale if stale in STALE_VALUES else ""
     # As a checkbox reads it: present and not "false" means on.
-    filters.include_lost = _first(params, "include_lost").lower() not in ("", "false")
+    filters.include_lost = param_first(params, "include_lost").lower() not in ("", "false")
     return filters
 
 
 def project_query_string(params: Mapping[str, Any]) -> str:
-    """Only the filter parameters of a query string (no page number, no stray keys), encoded."""
-    query = QueryDict(mutable=True)
-    for name in PARAMS:
-        for value in _values(params, name):
-            query.appendlist(name, value)
-    return query.urlencode()
+    """Only the list's filter parameters of a query string, encoded."""
+    return filter_query_string(params, PARAMS)

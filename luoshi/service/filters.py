@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import QueryDict
 
+from luoshi.core.queryparams import filter_query_string, param_first
 from luoshi.org.models import Person, Role, Zone
 
 from .models import Enterprise, Stage, serves_every_enterprise
@@ -39,32 +39,18 @@ class EnterpriseFilters:
     steward: Person | None = None
 
 
-def _values(params: Mapping[str, Any], name: str) -> list[str]:
-    if isinstance(params, QueryDict):
-        values = params.getlist(name) + params.getlist(f"{name}_id")
-    else:
-        raw = [params.get(name), params.get(f"{name}_id")]
-        values = [v for r in raw for v in (r if isinstance(r, list | tuple) else [r])]
-    return [str(v).strip() for v in values if v is not None and str(v).strip()]
-
-
-def _first(params: Mapping[str, Any], name: str) -> str:
-    values = _values(params, name)
-    return values[0] if values else ""
-
-
 def enterprise_filters_from_query(params: Mapping[str, Any], *, person: Person) -> EnterpriseFilters:
     """The filters a query string asks for, keeping only what the list page's form accepts."""
-    filters = EnterpriseFilters(q=_first(params, "q"))
-    zone = _first(params, "zone")
+    filters = EnterpriseFilters(q=param_first(params, "q"))
+    zone = param_first(params, "zone")
     if zone.isdigit():
         filters.zone = Zone.objects.filter(is_active=True, pk=int(zone)).first()
-    industry = _first(params, "industry")
+    industry = param_first(params, "industry")
     if industry and Enterprise.objects.visible_to(person).filter(industry=industry).exists():
         filters.industry = industry
-    stage = _first(params, "stage")
+    stage = param_first(params, "stage")
     filters.stage = stage if stage in Stage.values else ""
-    steward = _first(params, "steward")
+    steward = param_first(params, "steward")
     if steward.isdigit():
         filters.steward = (
             Person.objects.filter(pk=int(steward), is_active=True, positions__role=Role.STEWARD)
@@ -75,12 +61,8 @@ def enterprise_filters_from_query(params: Mapping[str, Any], *, person: Person) 
 
 
 def enterprise_query_string(params: Mapping[str, Any]) -> str:
-    """Only the filter parameters of a query string (no page number, no stray keys), encoded."""
-    query = QueryDict(mutable=True)
-    for name in PARAMS:
-        for value in _values(params, name):
-            query.appendlist(name, value)
-    return query.urlencode()
+    """Only the list's filter parameters of a query string, encoded."""
+    return filter_query_string(params, PARAMS)
 
 
 def enterprise_list(*, person: Person, filters: EnterpriseFilters | None = None) -> QuerySet[Enterprise]:

@@ -18,8 +18,7 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.http import QueryDict
-
+from luoshi.core.queryparams import filter_query_string, param_first, param_values
 from luoshi.org.models import Person, Role, Unit, Zone
 
 from .access import is_supervisor
@@ -42,35 +41,21 @@ PARAMS = (
 )
 
 
-def _values(params: Mapping[str, Any], name: str) -> list[str]:
-    if isinstance(params, QueryDict):
-        values = params.getlist(name) + params.getlist(f"{name}_id")
-    else:
-        raw = [params.get(name), params.get(f"{name}_id")]
-        values = [v for r in raw for v in (r if isinstance(r, list | tuple) else [r])]
-    return [str(v).strip() for v in values if v is not None and str(v).strip()]
-
-
-def _first(params: Mapping[str, Any], name: str) -> str:
-    values = _values(params, name)
-    return values[0] if values else ""
-
-
 def _pk(params: Mapping[str, Any], name: str) -> int | None:
-    raw = _first(params, name)
+    raw = param_first(params, name)
     return int(raw) if raw.isdigit() else None
 
 
 def _date(params: Mapping[str, Any], name: str) -> datetime.date | None:
     try:
-        return datetime.date.fromisoformat(_first(params, name))
+        return datetime.date.fromisoformat(param_first(params, name))
     except ValueError:
         return None
 
 
 def item_filters_from_query(params: Mapping[str, Any], *, person: Person) -> ItemFilters:
     """The filters a query string asks for, keeping only what the person may choose."""
-    filters = ItemFilters(q=_first(params, "q"))
+    filters = ItemFilters(q=param_first(params, "q"))
     pk = _pk(params, "zone")
     if pk is not None:
         filters.zone = Zone.objects.visible_to(person).filter(is_active=True, pk=pk).first()
@@ -89,24 +74,20 @@ def item_filters_from_query(params: Mapping[str, Any], *, person: Person) -> Ite
     pk = _pk(params, "directive")
     if pk is not None:
         filters.directive = Directive.objects.visible_to(person).filter(pk=pk).first()
-    filters.lights = [v for v in dict.fromkeys(_values(params, "light")) if v in Light.values]
+    filters.lights = [v for v in dict.fromkeys(param_values(params, "light")) if v in Light.values]
     states = set(ItemState.values)
     if not is_supervisor(person):
         states.discard(ItemState.DRAFT)
-    filters.states = [v for v in dict.fromkeys(_values(params, "state")) if v in states]
+    filters.states = [v for v in dict.fromkeys(param_values(params, "state")) if v in states]
     filters.deadline_from = _date(params, "deadline_from")
     filters.deadline_to = _date(params, "deadline_to")
     if filters.deadline_from and filters.deadline_to and filters.deadline_from > filters.deadline_to:
         filters.deadline_to = None  # the list page's form refuses the end of such a range
-    sort = _first(params, "sort")
+    sort = param_first(params, "sort")
     filters.sort = sort if sort in SORTS else "deadline"
     return filters
 
 
 def item_query_string(params: Mapping[str, Any]) -> str:
-    """Only the filter parameters of a query string (no page number, no stray keys), encoded."""
-    query = QueryDict(mutable=True)
-    for name in PARAMS:
-        for value in _values(params, name):
-            query.appendlist(name, value)
-    return query.urlencode()
+    """Only the list's filter parameters of a query string, encoded."""
+    return filter_query_string(params, PARAMS)
