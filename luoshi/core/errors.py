@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,3 +19,11 @@ class Conflict(Exception):
                 "Reload it to see the latest version, then make your change again."
             )
         )
+
+
+class DraftRejected(ValidationError):
+    """One of many drafts given to a bulk service (an import) was refused; `index` says which one."""
+
+    def __init__(self, index: int, error: ValidationError) -> None:
+        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
+        self.index = index

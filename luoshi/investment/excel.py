@@ -48,6 +48,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
+from luoshi.core.errors import DraftRejected
 from luoshi.core.jobs import JobOutcome, Progress, job_runner
 from luoshi.core.models import Job
 from luoshi.core.spreadsheets import (
@@ -631,7 +632,7 @@ def import_projects(
                 projects = services.project_create_many(
                     actor=actor, drafts=[p.draft for p in batch], today=today
                 )
-            except services.ProjectDraftRejected as exc:
+            except DraftRejected as exc:
                 raise ImportRejected(service_errors(exc, batch[exc.index].row, FIELD_COLUMNS)) from exc
             result.codes.extend(p.code for p in projects)
             result.enterprises_linked += sum(1 for p in projects if p.enterprise_id)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.core.audit import audit_record, audit_record_many, snapshot
+from luoshi.core.errors import DraftRejected
 from luoshi.core.numbering import next_code, next_codes
 from luoshi.core.uploads import store_uploads
 from luoshi.core.versioning import update_versioned
@@ -382,14 +383,6 @@ class ProjectDraft:
     fields: dict[str, Any] = dc_field(default_factory=dict)  # unit, leader, source, expected_output…
 
 
-class ProjectDraftRejected(ValidationError):
-    """A draft given to `project_create_many` was refused; `index` says which one."""
-
-    def __init__(self, index: int, error: ValidationError) -> None:
-        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
-        self.index = index
-
-
 _PROJECT_REFERENCES = (("zone", Zone), ("unit", Unit), ("owner", Person), ("leader", Person))
 
 
@@ -404,7 +397,7 @@ def project_create_many(
     Registration links or creates the enterprise as a move does. Evidence documents cannot come from
     a spreadsheet, so each move of the history is recorded with the reason “台账导入”. One audit
     record per project (and one per enterprise created), with bulk queries rather than a dozen per
-    project. The first refused draft raises `ProjectDraftRejected` naming its index; nothing is written.
+    project. The first refused draft raises `DraftRejected` naming its index; nothing is written.
     """
     access_add_project(actor)
     today = today or timezone.localdate()
@@ -427,7 +420,7 @@ def project_create_many(
         fields = dict(draft.fields)
         unit = fields.pop("unit", None) or owners_units.get(draft.owner.pk)
         if unit is None:
-            raise ProjectDraftRejected(
+            raise DraftRejected(
                 index, ValidationError({"unit": _("Choose the unit responsible for the project.")})
             )
         dates = {f"{s}_on": draft.reached.get(s) if s != Stage.LEAD else draft.lead_on for s in STAGES}
@@ -486,7 +479,7 @@ def project_create_many(
             if errors:
                 raise ValidationError(errors)
         except ValidationError as exc:
-            raise ProjectDraftRejected(index, exc) from exc
+            raise DraftRejected(index, exc) from exc
         if project.stage != Stage.LEAD:
             access_edit_project(actor, project)
     codes = next_codes(f"ZS-{timezone.localdate().year}", 4, len(projects))
@@ -504,7 +497,7 @@ def project_create_many(
             try:
                 project.enterprise = _link_enterprise(actor, project, draft.uscc, draft.enterprise_name)
             except ValidationError as exc:
-                raise ProjectDraftRejected(index, exc) from exc
+                raise DraftRejected(index, exc) from exc
             linked.append(project)
     Project.objects.bulk_update(linked, ["enterprise"], batch_size=500)
     moves = []

@@ -48,7 +48,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
-from luoshi.core.errors import Conflict
+from luoshi.core.errors import Conflict, DraftRejected
 from luoshi.core.jobs import JobOutcome, Progress, job_runner
 from luoshi.core.models import Job
 from luoshi.core.spreadsheets import (
@@ -557,7 +557,7 @@ def import_items(
             if publish:
                 try:
                     services.item_publish_many(actor=actor, items=items)
-                except services.ItemDraftRejected as exc:
+                except DraftRejected as exc:
                     raise ImportRejected(service_errors(exc, batch[exc.index].row, FIELD_COLUMNS)) from exc
                 except Conflict as exc:
                     raise ImportRejected(service_errors(exc, batch[0].row, FIELD_COLUMNS)) from exc
@@ -581,7 +581,7 @@ def _create(actor: Person, plans: list[_Plan]) -> list[Item]:
     ]
     try:
         return services.item_create_many(actor=actor, drafts=drafts)
-    except services.ItemDraftRejected as exc:
+    except DraftRejected as exc:
         raise ImportRejected(service_errors(exc, plans[exc.index].row, FIELD_COLUMNS)) from exc
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from luoshi.core import calendar as workcal
 from luoshi.core.audit import audit_record, audit_record_many, snapshot
-from luoshi.core.errors import Conflict
+from luoshi.core.errors import Conflict, DraftRejected
 from luoshi.core.numbering import next_code, next_codes
 from luoshi.core.uploads import store_uploads
 from luoshi.core.versioning import update_versioned
@@ -235,14 +235,6 @@ class ItemDraft:
     fields: dict[str, Any] = dc_field(default_factory=dict)
 
 
-class ItemDraftRejected(ValidationError):
-    """An item given to `item_create_many` or `item_publish_many` was refused; `index` says which one."""
-
-    def __init__(self, index: int, error: ValidationError) -> None:
-        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
-        self.index = index
-
-
 _ITEM_REFERENCES = (("zone", Zone), ("lead_unit", Unit), ("leader", Person), ("directive", Directive))
 
 
@@ -252,7 +244,7 @@ def item_create_many(*, actor: Person, drafts: Sequence[ItemDraft]) -> list[Item
 
     The same checks as `item_create` and one audit record per item, but with bulk queries rather
     than a dozen queries per item. The first refused draft raises
-    `ItemDraftRejected` (a ValidationError naming its index) and nothing is written.
+    `DraftRejected` (a ValidationError naming its index) and nothing is written.
     """
     access_supervise(actor)
     items: list[Item] = []
@@ -286,7 +278,7 @@ def item_create_many(*, actor: Person, drafts: Sequence[ItemDraft]) -> list[Item
             if errors:
                 raise ValidationError(errors)
         except ValidationError as exc:
-            raise ItemDraftRejected(index, exc) from exc
+            raise DraftRejected(index, exc) from exc
     codes = next_codes(f"PW-{timezone.localdate().year}", 4, len(items))
     for item, code in zip(items, codes, strict=True):
         item.code = code
@@ -375,7 +367,7 @@ def item_publish_many(*, actor: Person, items: Sequence[Item]) -> list[Item]:
 
     For each item the checks, changes, audit record and notice of `item_publish`, at the version
     the caller holds, but in a few bulk queries rather than a handful per item. A refused item
-    raises `ItemDraftRejected` naming its index; an item changed meanwhile raises Conflict.
+    raises `DraftRejected` naming its index; an item changed meanwhile raises Conflict.
     """
     access_supervise(actor)
     for index, item in enumerate(items):
@@ -388,7 +380,7 @@ def item_publish_many(*, actor: Person, items: Sequence[Item]) -> list[Item]:
                     {"lead_unit": _("Unit %(unit)s has been deactivated.") % {"unit": item.lead_unit}}
                 )
         except ValidationError as exc:
-            raise ItemDraftRejected(index, exc) from exc
+            raise DraftRejected(index, exc) from exc
     through = Item.support_units.through
     support: dict[int, list[int]] = {}
     for item_id, unit_id in through.objects.filter(item_id__in=[i.pk for i in items]).values_list(

@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 
 from luoshi.conftest import SmallOrg, client_for
 from luoshi.core.audit import history_of
+from luoshi.core.errors import DraftRejected
 from luoshi.core.models import AuditRecord, Job, JobState
 from luoshi.core.spreadsheets import XLSX_MIME, ImportRejected
 from luoshi.investment import excel, services
@@ -576,11 +577,11 @@ def draft(org: SmallOrg, name: str, **kwargs: Any) -> services.ProjectDraft:
 def test_project_create_many_refuses_a_bad_draft_by_index_and_writes_nothing(org: SmallOrg) -> None:
     before = counts()
     unsigned = draft(org, "乙", stage="signed", reached={"signed": D(2026, 3, 1)})
-    with pytest.raises(services.ProjectDraftRejected) as caught:
+    with pytest.raises(DraftRejected) as caught:
         services.project_create_many(actor=org.supervisor, drafts=[draft(org, "甲"), unsigned])
     assert caught.value.index == 1 and set(caught.value.message_dict) == {"contracted_amount"}
     not_a_leader = draft(org, "丙", fields={"leader": org.staff})
-    with pytest.raises(services.ProjectDraftRejected) as caught:
+    with pytest.raises(DraftRejected) as caught:
         services.project_create_many(actor=org.supervisor, drafts=[not_a_leader])
     assert caught.value.index == 0 and set(caught.value.message_dict) == {"leader"}
     with pytest.raises(PermissionDenied):

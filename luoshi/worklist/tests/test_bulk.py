@@ -17,7 +17,7 @@ import pytest
 from luoshi.conftest import SmallOrg, client_for
 from luoshi.core import calendar as workcal
 from luoshi.core.audit import history_of
-from luoshi.core.errors import Conflict
+from luoshi.core.errors import Conflict, DraftRejected
 from luoshi.core.models import AuditRecord
 from luoshi.notify.models import Notification
 from luoshi.notify.services import Message, notification_post_many
@@ -74,7 +74,7 @@ def test_publishing_many_is_publishing_each(
 def test_publishing_many_refuses_all_and_names_the_item(org: SmallOrg) -> None:
     good, published = draft(org, "甲"), draft(org, "乙")
     services.item_publish(actor=org.supervisor, item=published, expected_version=published.version)
-    with pytest.raises(services.ItemDraftRejected) as refused:
+    with pytest.raises(DraftRejected) as refused:
         services.item_publish_many(actor=org.supervisor, items=[good, published])
     assert refused.value.index == 1
     assert Item.objects.get(pk=good.pk).state == ItemState.DRAFT

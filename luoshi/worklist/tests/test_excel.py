@@ -18,6 +18,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from luoshi.conftest import SmallOrg, client_for
+from luoshi.core.errors import DraftRejected
 from luoshi.core.jobs import Progress, job_execute, live_progress_put
 from luoshi.core.models import AuditRecord, Job, JobState
 from luoshi.org.importing import ImportRejected
@@ -327,7 +328,7 @@ def test_a_refusal_by_the_service_rolls_back_the_whole_file(org: SmallOrg, monke
     def publish(*, items: list[Item], **kwargs: Any) -> list[Item]:
         for index, item in enumerate(items):
             if item.title == "乙":
-                raise services.ItemDraftRejected(index, ValidationError({"lead_unit": "牵头单位不接收"}))
+                raise DraftRejected(index, ValidationError({"lead_unit": "牵头单位不接收"}))
         return real_publish(items=items, **kwargs)
 
     monkeypatch.setattr(services, "item_publish_many", publish)
@@ -699,10 +700,10 @@ def test_item_create_many_refuses_a_bad_draft_by_index_and_writes_nothing(org: S
     )
     no_target = services.ItemDraft(title="空", deadline=datetime.date(2026, 12, 31))
     before = counts()
-    with pytest.raises(services.ItemDraftRejected) as caught:
+    with pytest.raises(DraftRejected) as caught:
         services.item_create_many(actor=org.supervisor, drafts=[good, not_a_leader])
     assert caught.value.index == 1 and "leader" in caught.value.message_dict
-    with pytest.raises(services.ItemDraftRejected) as caught:
+    with pytest.raises(DraftRejected) as caught:
         services.item_create_many(actor=org.supervisor, drafts=[no_target, good])
     assert caught.value.index == 0 and "target_text" in caught.value.message_dict
     with pytest.raises(PermissionDenied):
