@@ -640,6 +640,13 @@ def rejected_outcome(exc: ImportRejected) -> JobOutcome:
     return JobOutcome(ok=False, message=exc.message, errors=[e.as_dict() for e in exc.errors])
 
 
+def exported_outcome(data: bytes, count: int, message: str, file_name: str) -> JobOutcome:
+    """A finished export job: the workbook to download and how many rows it holds."""
+    return JobOutcome(
+        ok=True, message=message, file_bytes=data, file_name=file_name, result={"exported": count}
+    )
+
+
 class WorkbookForm(StyledForm):
     """An upload of one .xlsx workbook, checked by content and size before any job is queued."""
 

@@ -64,6 +64,7 @@ from luoshi.core.spreadsheets import (
     clean_fields,
     date_cell,
     export_sheet,
+    exported_outcome,
     file_error,
     find_zone,
     job_input,
@@ -772,13 +773,7 @@ def run_export_job(job: Job, progress: Progress) -> JobOutcome:
     message = ngettext(
         "%(count)s project has been exported.", "%(count)s projects have been exported.", count
     ) % {"count": count}
-    return JobOutcome(
-        ok=True,
-        message=message,
-        file_bytes=data,
-        file_name=export_filename(job.created_at),
-        result={"exported": count},
-    )
+    return exported_outcome(data, count, message, export_filename(job.created_at))
 
 
 # The template ----------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from luoshi.core.spreadsheets import (
     choice_words,
     clean_fields,
     export_sheet,
+    exported_outcome,
     file_error,
     find_zone,
     job_input,
@@ -490,13 +491,7 @@ def run_export_job(job: Job, progress: Progress) -> JobOutcome:
     message = ngettext(
         "%(count)s enterprise has been exported.", "%(count)s enterprises have been exported.", count
     ) % {"count": count}
-    return JobOutcome(
-        ok=True,
-        message=message,
-        file_bytes=data,
-        file_name=export_filename(job.created_at),
-        result={"exported": count},
-    )
+    return exported_outcome(data, count, message, export_filename(job.created_at))
 
 
 # The template --------------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ from luoshi.core.spreadsheets import (
     choice_words,
     date_cell,
     export_sheet,
+    exported_outcome,
     file_error,
     find_zone,
     job_input,
@@ -768,13 +769,7 @@ def run_export_job(job: Job, progress: Progress) -> JobOutcome:
     message = ngettext("%(count)s item has been exported.", "%(count)s items have been exported.", count) % {
         "count": count
     }
-    return JobOutcome(
-        ok=True,
-        message=message,
-        file_bytes=data,
-        file_name=export_filename(job.created_at),
-        result={"exported": count},
-    )
+    return exported_outcome(data, count, message, export_filename(job.created_at))
 
 
 # The template ------------------------------------------------------------------------------------
