@@ -235,6 +235,10 @@ def test_the_filter_selects_offer_rows_and_keep_a_choice_outside_them(
     assert 'name="state"' in panel and "<html" not in panel
     page = supervisor.get(f"/worklist/items/?owner={org.staff.pk}").content.decode()
     assert f'<option value="{org.staff.pk}" selected>' in page and "/worklist/items/filters/" not in page
+    # A directive that does not exist (or is out of sight) is said, and the list is not narrowed by it.
+    page = supervisor.get("/worklist/items/?directive=99999").content.decode()
+    assert 'data-testid="directive-filter-error"' in page and "选择一个有效的选项" in page
+    assert item.code in page and other.code in page
     detail = supervisor.get(f"/worklist/directives/{directive.pk}/").content.decode()
     assert f"/worklist/items/?directive={directive.pk}&amp;light={light(item)}" in detail
 
