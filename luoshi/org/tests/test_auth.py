@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from luoshi.conftest import PASSWORD, SmallOrg, client_for
@@ -221,6 +223,31 @@ def test_session_expires_after_thirty_idle_minutes(org: SmallOrg, clock: time_ma
         clock.shift(datetime.timedelta(minutes=29))
         assert logged_in(client)
     clock.shift(datetime.timedelta(minutes=31))
+    assert not logged_in(client)
+
+
+def test_activity_renews_the_session_once_a_minute_not_on_every_request(
+    org: SmallOrg, clock: time_machine.Traveller
+) -> None:
+    client = Client()
+    assert log_in(client, "staff", PASSWORD) == 302
+    assert logged_in(client)
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert logged_in(client)
+        return sum(1 for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"])
+
+    clock.shift(datetime.timedelta(seconds=30))
+    assert session_writes() == 0
+    clock.shift(datetime.timedelta(seconds=30))
+    assert session_writes() == 1
+    assert session_writes() == 0
+    # Expiry counts from the last renewal, not from the last request: a request 50 seconds after
+    # a renewal does not renew, so the session ends 29 min 10 s after it.
+    clock.shift(datetime.timedelta(seconds=50))
+    assert session_writes() == 0
+    clock.shift(datetime.timedelta(minutes=29, seconds=11))
     assert not logged_in(client)
 
 
