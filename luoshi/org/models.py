@@ -203,6 +203,7 @@ class Position(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="positions",
+        db_index=False,  # position_unit_person starts with it
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     title = models.CharField(_("job title"), max_length=50, blank=True)
@@ -216,6 +217,12 @@ class Position(BaseModel):
             models.UniqueConstraint(
                 fields=["person", "unit", "role"], name="position_unique_person_unit_role"
             ),
+        ]
+        # The people of a unit's subtree (the owners offered for its items) and the holders of a
+        # role (the leaders offered), read from the index alone rather than by scanning every post.
+        indexes = [
+            models.Index(fields=["unit", "person"], name="position_unit_person"),
+            models.Index(fields=["role", "person"], name="position_role_person"),
         ]
         verbose_name = _("position")
         verbose_name_plural = _("positions")
