@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -269,4 +270,21 @@ def test_directive_to_verified_close_out_and_the_lights(
     expect_state(staff, S.CLOSED)
     shoot(staff, "7-item-page")
     assert state_of(staff) == S.CLOSED
+
+    # An item with a long history shows its newest ten reports and fetches earlier ones on request.
+    busy = (
+        Item.objects.annotate(n=Count("reports"))
+        .filter(n__gt=10)
+        .order_by("-n", "pk")
+        .values_list("pk", "n")
+        .first()
+    )
+    assert busy is not None, "the demo has no item with more than ten reports"
+    busy_pk, n = busy
+    supervisor.goto(base + reverse("worklist:item_detail", args=[busy_pk]))
+    reports = supervisor.get_by_test_id("reports")
+    expect(reports.get_by_test_id("report")).to_have_count(10)
+    reports.get_by_test_id("more-reports").click()
+    expect(reports.get_by_test_id("report")).to_have_count(min(n, 20))
+    expect(reports.get_by_test_id("more-reports")).to_have_count(1 if n > 20 else 0)
     assert_clean(traffic)

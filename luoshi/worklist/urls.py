@@ -12,6 +12,7 @@ urlpatterns = [
     path("items/add/", views.item_edit, name="item_add"),
     path("items/<int:pk>/", views.item_detail, name="item_detail"),
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
+    path("items/<int:pk>/reports/", views.item_reports, name="item_reports"),
     path("items/<int:pk>/<str:action>/", views.item_action, name="item_action"),
     path("milestones/<int:pk>/", views.milestone_edit, name="milestone_edit"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -66,6 +67,7 @@ from .models import (
     ItemQuerySet,
     ItemState,
     Milestone,
+    ProgressReport,
 )
 from .selectors import (
     ItemFilters,
@@ -393,7 +395,7 @@ def _item_page(
             milestones=milestones,
             can_edit_milestones=can_plan,
             can_complete_milestones=can_report(person, item) and item.state == S.IN_PROGRESS,
-            reports=item.reports.select_related("author").prefetch_related("attachments"),
+            reports=_reports_page(item, 1),
             close_out_files=item.attachments.filter(kind=AttachmentKind.CLOSE_OUT),
             escalations=escalations,
             support_units=item.support_units.all(),
@@ -413,6 +415,25 @@ def _item_page(
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = staff_person(request)
     return _item_page(request, item_get_detail(person=person, pk=pk))
+
+
+REPORTS_SHOWN = 10  # the newest reports on the item page; earlier ones are fetched on request
+
+
+def _reports_page(item: Item, number: int | str | None) -> Page[ProgressReport]:
+    """One page of the item's progress reports, newest first, with how many come after it (`earlier`)."""
+    reports = item.reports.select_related("author").prefetch_related("attachments")
+    page = Paginator(reports, REPORTS_SHOWN).get_page(number)
+    page.earlier = page.paginator.count - page.end_index()  # type: ignore[attr-defined]
+    return page
+
+
+@login_required
+def item_reports(request: HttpRequest, pk: int) -> HttpResponse:
+    """Earlier progress reports of an item, for the item page's "show earlier reports" button."""
+    item = get_visible_or_404(Item.objects.only("pk"), staff_person(request), pk=pk)
+    context = {"item": item, "reports": _reports_page(item, request.GET.get("page"))}
+    return render(request, "worklist/partials/reports.html", context)
 
 
 @login_required

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -163,6 +164,47 @@ def test_staff_of_another_unit_get_404_unless_their_unit_supports_the_item(
         ).status_code
         == 403
     )
+
+
+def test_the_item_page_shows_the_newest_reports_and_fetches_earlier_ones(
+    org: SmallOrg, make_item: Callable[..., Item]
+) -> None:
+    today = timezone.localdate()
+    item = make_item(
+        deadline=today + datetime.timedelta(days=200), started=today - datetime.timedelta(days=200)
+    )
+    for week in range(23):
+        with time_machine.travel(today - datetime.timedelta(days=7 * (23 - week)), tick=False):
+            services.report_submit(actor=org.staff, item=item, done=f"第{week + 1}周推进", percent=week)
+    staff = english(org.staff)
+
+    def shown(body: str) -> list[str]:
+        return re.findall(r"第(\d+)周推进", body)
+
+    with CaptureQueriesContext(connection) as first_page:
+        page = staff.get(url("item_detail", item.pk)).content.decode()
+    assert shown(page) == [str(n) for n in range(23, 13, -1)]  # the newest ten, newest first
+    assert 'data-testid="report-count">23<' in page
+    assert "Show earlier reports (13 more)" in page
+    more = f'hx-get="{url("item_reports", item.pk)}?page=2"'
+    assert more in page
+
+    second = staff.get(url("item_reports", item.pk) + "?page=2", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in second
+    assert shown(second) == [str(n) for n in range(13, 3, -1)]
+    assert "Show earlier reports (3 more)" in second
+    last = staff.get(url("item_reports", item.pk) + "?page=3").content.decode()
+    assert shown(last) == ["3", "2", "1"] and "more-reports" not in last
+
+    # Reports do not add queries to the item page.
+    for week in range(10):
+        services.report_submit(actor=org.staff, item=item, done="追加", percent=50 + week)
+    with CaptureQueriesContext(connection) as later:
+        staff.get(url("item_detail", item.pk))
+    assert len(later) == len(first_page)
+
+    # Someone who may not see the item gets no reports either.
+    assert english(org.other_staff).get(url("item_reports", item.pk)).status_code == 404
 
 
 def test_drafts_are_for_supervisors_only(org: SmallOrg) -> None:
