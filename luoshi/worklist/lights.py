@@ -165,7 +165,10 @@ def annotate_light(queryset: ItemQuerySet, at: datetime | None = None) -> ItemQu
     holds: each condition after red needs no negations of those before it, which makes the
     expression a third as long to build, compile and evaluate.
     """
-    t = Thresholds.at(at)
+    return _with_light(queryset, Thresholds.at(at))
+
+
+def _with_light(queryset: ItemQuerySet, t: Thresholds) -> ItemQuerySet:
     red_facts, yellow_facts, late_submission = _rule_parts(t)
     return queryset.annotate(**_facts(t)).annotate(
         light=Case(
@@ -196,7 +199,8 @@ LIGHT_STATES: dict[str, tuple[str, ...]] = {
 
 
 def filter_light(queryset: ItemQuerySet, lights: list[str], at: datetime | None = None) -> ItemQuerySet:
-    """Keep the items whose light is one of `lights`: a database query, not Python over rows."""
+    """Keep the items whose light is one of `lights`, annotated with it: a database query, not
+    Python over rows."""
     t = Thresholds.at(at)
     conditions = light_conditions(t)
     wanted = Q(pk__in=[])
@@ -205,7 +209,7 @@ def filter_light(queryset: ItemQuerySet, lights: list[str], at: datetime | None 
         if name in conditions:
             wanted |= conditions[name]
             states.update(LIGHT_STATES[name])
-    return queryset.filter(state__in=sorted(states)).annotate(**_facts(t)).filter(wanted)
+    return _with_light(queryset.filter(state__in=sorted(states)), t).filter(wanted)
 
 
 def light(item: Item, at: datetime | None = None) -> str:

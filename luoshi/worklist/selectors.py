@@ -81,9 +81,8 @@ def item_list(
     if f.q.strip():
         q = f.q.strip()
         items = items.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(description__icontains=q))
-    if f.lights:
-        items = filter_light(items, f.lights, at)
-    return items.with_light(at).order_by(*SORTS.get(f.sort, SORTS["deadline"]))
+    items = filter_light(items, f.lights, at) if f.lights else items.with_light(at)
+    return items.order_by(*SORTS.get(f.sort, SORTS["deadline"]))
 
 
 def _sees_all_of(person: Person, unit: Unit) -> bool:
