@@ -103,30 +103,29 @@ ITEM_ROW = (
 
 
 @register.simple_tag
-def item_rows(items: Iterable[Any]) -> SafeString:
-    """The rows of the item table (`partials/item_table.html`): items with their lead unit and owner
-    and annotated with `light` and `latest_percent`."""
+def item_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
+    """The rows of the item table (`partials/item_table.html`), from `views.table_rows`."""
     language = get_language()
     no_owner = format_html('<span class="text-danger">{}</span>', _("None"))
-    rows = []
-    for item in items:
-        owner = item.owner.name if item.owner_id else None
-        rows.append(
+    html = []
+    for row in rows:
+        owner, percent = row["owner_name"], row["latest_percent"]
+        html.append(
             format_html(
                 ITEM_ROW,
-                href=reverse("worklist:item_detail", args=[item.pk]),
-                code=item.code,
-                title=item.title,
-                unit=item.lead_unit.name if item.lead_unit_id else "—",
+                href=reverse("worklist:item_detail", args=[row["pk"]]),
+                code=row["code"],
+                title=row["title"],
+                unit=row["lead_unit_name"] or "—",
                 owner_after_unit=f" · {owner}" if owner else "",
                 owner=owner or no_owner,
-                deadline=item.deadline.isoformat(),
-                state=_state_badge(item.state, language),
-                light=_light_badge(item.light or "", language),
-                percent="—" if item.latest_percent is None else f"{item.latest_percent}%",
+                deadline=row["deadline"].isoformat(),
+                state=_state_badge(row["state"], language),
+                light=_light_badge(row["light"] or "", language),
+                percent="—" if percent is None else f"{percent}%",
             )
         )
-    return mark_safe("".join(rows))  # each row is built by format_html
+    return mark_safe("".join(html))  # each row is built by format_html
 
 
 @register.filter
