@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import Count, QuerySet, Window
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,9 +28,41 @@ from .tasks import heartbeat_age
 PAGE_SIZE = 50
 
 
-def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Any:
-    """One page of `queryset`; a page number out of range gives the last page, never an error."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(
+    request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE, *, gathered: bool = False
+) -> Any:
+    """One page of `queryset`; a page number out of range gives the last page, never an error.
+
+    `gathered`: the database collects every matching row before it sorts them (the rows come
+    from a subquery, not from an index in the list's order), so the page's own query also reads
+    the total (`TotalWithPage`) instead of a COUNT gathering them all a second time.
+    """
+    paginator = TotalWithPage if gathered else Paginator
+    return paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+class TotalWithPage(Paginator):
+    """A paginator that reads the number of rows with the page, as COUNT(*) OVER () in its query.
+
+    Only for querysets the database gathers whole before sorting: where it could instead walk an
+    index in the list's order and stop after one page, the window makes it read every row.
+    """
+
+    def get_page(self, number: Any) -> Any:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        if number < 1:
+            return super().get_page(number)  # as Django's: the last page
+        bottom = (number - 1) * self.per_page
+        queryset = cast(QuerySet[Any], self.object_list)
+        rows = list(queryset.annotate(total_rows=Window(Count("pk")))[bottom : bottom + self.per_page])
+        if not rows and number > 1:
+            return super().get_page(number)  # past the end: counted, then the last page
+        first = rows[0] if rows else None
+        self.count = (first["total_rows"] if isinstance(first, dict) else first.total_rows) if first else 0
+        return Page(rows, number, self)
 
 
 @login_required

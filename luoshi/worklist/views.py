@@ -159,7 +159,8 @@ def item_list_view(request: HttpRequest) -> HttpResponse:
     items = table_rows(item_list(person=person, filters=filters))
     context = {
         "form": form,
-        "page": paginate(request, items),
+        # A unit's items are gathered through a subquery of what it leads and supports.
+        "page": paginate(request, items, gathered=filters.unit is not None),
         "query": query_without(request, "page"),
         "directive": filters.directive,
         "without_directive": query_without(request, "page", "directive"),

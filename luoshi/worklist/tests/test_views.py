@@ -568,6 +568,25 @@ def test_a_row_of_the_item_table(org: SmallOrg, make_item: Callable[..., Item]) 
     assert 'data-light="grey"' in row
 
 
+def test_a_units_list_counts_its_items_in_the_page_query(
+    org: SmallOrg, make_item: Callable[..., Item]
+) -> None:
+    today = timezone.localdate()
+    for i in range(3):
+        make_item(title=f"逾期{i}", deadline=today - datetime.timedelta(days=5 + i))
+    make_item(title="正常", deadline=today + datetime.timedelta(days=120), started=today)
+    supervisor = english(org.supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        body = supervisor.get(url("item_list") + f"?unit={org.bureau.pk}&light=red").content.decode()
+    assert '<span class="small text-muted" data-testid="result-count">3 items</span>' in body
+    assert body.count('data-testid="item-row"') == 3
+    item_queries = [q["sql"] for q in queries if 'FROM "worklist_item"' in q["sql"]]
+    assert len(item_queries) == 1 and "OVER ()" in item_queries[0], item_queries
+    # Nothing matching: no rows, a count of 0 and the empty state.
+    body = supervisor.get(url("item_list") + f"?unit={org.zone_office.pk}&light=red").content.decode()
+    assert ">0 items<" in body and 'data-testid="empty"' in body
+
+
 def _item_list_queries(client: Client, query: str = "") -> tuple[int, int]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url("item_list") + query)
@@ -575,7 +594,10 @@ def _item_list_queries(client: Client, query: str = "") -> tuple[int, int]:
     return len(ctx), response.content.decode().count('data-testid="item-row"')
 
 
-@pytest.mark.parametrize("query", ["", "?light=red&light=green&light=yellow&sort=unit"])
+@pytest.mark.parametrize(
+    "query",
+    ["", "?light=red&light=green&light=yellow&sort=unit", "?unit=BUREAU&light=red&light=green&light=yellow"],
+)
 def test_item_list_queries_do_not_grow_with_rows(
     org: SmallOrg, make_item: Callable[..., Item], query: str
 ) -> None:
@@ -591,6 +613,7 @@ def test_item_list_queries_do_not_grow_with_rows(
             if i % 2:
                 services.report_submit(actor=org.staff, item=item, done="推进", percent=i % 100)
 
+    query = query.replace("BUREAU", str(org.bureau.pk))
     client = english(org.supervisor)
     add(3, 0)
     client.get(url("item_list"))  # warm the session and caches
