@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 USAGE = (
@@ -49,3 +50,15 @@ def database_label() -> str:
     else:
         release = "?"
     return f"{connection.display_name} {release} ({connection.settings_dict['NAME']})"
+
+
+def machine_now() -> str:
+    """How busy and how fast the machine is right now: the load average, and the time a fixed
+    pure-Python loop takes (the CPU probe). On a shared machine the same code measures up to a
+    third slower or faster from one minute to the next; the probe tells the runs apart."""
+    started = time.perf_counter()
+    sum(i * i for i in range(1_000_000))
+    probe_ms = (time.perf_counter() - started) * 1000
+    return (
+        f"load average (1 min) {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs, CPU probe {probe_ms:.0f} ms"
+    )

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import itertools
-import os
 import random
 import sys
 import time
@@ -42,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from bench.environment import database_label, setup
+from bench.environment import database_label, machine_now, setup
 
 setup()
 
@@ -638,7 +637,7 @@ def run_suite(args: argparse.Namespace) -> int:
         f"targets (PostgreSQL): kanban of one zone p95 ≤ {TARGET_KANBAN_P95_MS:.0f} ms; the funnel and the "
         f"targets page for all zones ≤ {TARGET_PAGE_MS:.0f} ms\n"
     )
-    header += f"load average (1 min) at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
+    header += f"at the start: {machine_now()}\n"
     pages = []
     clients: dict[str, Any] = {}
     for scenario, target_ms in scenarios:

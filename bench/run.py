@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import platform
 import re
 import statistics
@@ -39,7 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.environment import database_label, setup
+from bench.environment import database_label, machine_now, setup
 
 setup()
 
@@ -237,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{timezone.localtime():%Y-%m-%d %H:%M}\n"
         f"target (PostgreSQL): person directory p95 ≤ {TARGET_P95_MS:.0f} ms, ≤ {TARGET_QUERIES} queries\n"
     )
-    load_before = os.getloadavg()[0]
+    before = machine_now()
     clients: dict[str, Client] = {}
     results = []
     for scenario in scenarios():
@@ -247,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(
             measure(scenario, client, requests=args.requests, warmup=args.warmup, show_sql=args.sql)
         )
-    header += f"load average (1 min) before/after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
+    header += f"before: {before}\nafter:  {machine_now()}\n"
     print_table(header, results)
 
     OUT_DIR.mkdir(exist_ok=True)

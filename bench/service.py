@@ -40,7 +40,6 @@ import datetime
 import functools
 import itertools
 import json
-import os
 import random
 import statistics
 import sys
@@ -50,7 +49,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from bench.environment import database_label, setup
+from bench.environment import database_label, machine_now, setup
 
 setup()
 
@@ -889,7 +888,7 @@ def run_suite(args: argparse.Namespace) -> int:
         f"for one month ≤ {TARGET_RATES_MS['postgresql']:.0f} ms (PostgreSQL), "
         f"≤ {TARGET_RATES_MS['sqlite']:.0f} ms (SQLite); SLA sweep ≤ {TARGET_SWEEP_S:.0f} s (PostgreSQL)\n"
     )
-    header += f"load average (1 min) at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
+    header += f"at the start: {machine_now()}\n"
 
     pages = []
     clients: dict[str, Any] = {}
@@ -933,7 +932,7 @@ def finish(args: argparse.Namespace, name: str, header: str, pages: list[Any], c
     """Print the load at the end, write the results to bench/out/<name>.json and say whether all met."""
     from bench import run
 
-    load = f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}\n"
+    load = f"at the end: {machine_now()}\n"
     print("\n" + load, end="")
     run.OUT_DIR.mkdir(exist_ok=True)
     out = run.OUT_DIR / f"{name}.json"

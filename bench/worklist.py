@@ -40,7 +40,6 @@ import argparse
 import bisect
 import io
 import json
-import os
 import random
 import sys
 import time
@@ -55,7 +54,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench.environment import database_label, setup
+from bench.environment import database_label, machine_now, setup
 
 setup()
 
@@ -952,7 +951,7 @@ def run_suite(args: argparse.Namespace) -> int:
         f"(PostgreSQL); escalation sweep ≤ {TARGET_SWEEP_S:.0f} s (PostgreSQL); import of {IMPORT_ROWS:,} rows "
         f"≤ {TARGET_IMPORT_S:.0f} s, export of {EXPORT_ROWS:,} ≤ {TARGET_EXPORT_S:.0f} s\n"
     )
-    load_before = os.getloadavg()[0]
+    before = machine_now()
     pages = []
     clients: dict[str, Any] = {}
     for scenario, limits in scenarios():
@@ -969,10 +968,7 @@ def run_suite(args: argparse.Namespace) -> int:
             result = replace(result, target=True, met=result.p95_ms <= limit)
         pages.append(result)
     tasks = run_tasks(args.only, vendor)
-    header += (
-        f"load average (1 min) before/after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
-        f"on {os.cpu_count()} CPUs\n"
-    )
+    header += f"before: {before}\nafter:  {machine_now()}\n"
     run.print_table(header, pages)
     print()
     print_tasks(tasks)
