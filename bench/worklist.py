@@ -891,7 +891,7 @@ def scenarios() -> list[tuple[Any, dict[str, float] | None]]:
     supervisor = Person.objects.get(username=SUPERVISOR)
     red = item_list(person=supervisor, filters=ItemFilters(unit=bureau, lights=[Light.RED]))
     # The item page: the bureau's red items in progress, one with the median number of reports
-    # and the one with the most (a weekly item two years old has a hundred; the page shows them all).
+    # and the one with the most (a weekly item two years old has a hundred; the page shows ten).
     by_reports = list(
         red.filter(state=S.IN_PROGRESS, lead_unit=bureau)
         .annotate(n=Count("reports"))
