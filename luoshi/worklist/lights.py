@@ -198,6 +198,12 @@ LIGHT_STATES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The light of an item in a state no lit item can be in.
+STATE_LIGHT: dict[str, str] = {
+    state: str(light) for light in (Light.CLOSED, Light.GREY) for state in LIGHT_STATES[light]
+}
+
+
 def filter_light(queryset: ItemQuerySet, lights: list[str], at: datetime | None = None) -> ItemQuerySet:
     """Keep the items whose light is one of `lights`, annotated with it: a database query, not
     Python over rows."""

@@ -12,6 +12,7 @@ from luoshi.conftest import SmallOrg
 from luoshi.worklist import services
 from luoshi.worklist.lights import Light, filter_light, light
 from luoshi.worklist.models import Item
+from luoshi.worklist.selectors import light_counts
 
 from .conftest import moment, report_on
 
@@ -128,11 +129,13 @@ def test_grey_closed_and_awaiting_verification(org: SmallOrg, make_item: Callabl
 
 def lights_filtered_as_annotated(when: datetime.datetime) -> dict[int, str]:
     """Every item's light at `when`, after checking that filtering by each light keeps exactly the
-    items annotated with it."""
+    items annotated with it, and that the counts by light agree."""
     annotated = dict(Item.objects.with_light(when).values_list("pk", "light"))
     for name in Light.values:
         filtered = set(filter_light(Item.objects.all(), [name], when).values_list("pk", flat=True))
         assert filtered == {pk for pk, value in annotated.items() if value == name}, name
+    counts = light_counts(Item.objects.with_light(when))
+    assert counts == {name: list(annotated.values()).count(name) for name in Light.values}
     return annotated
 
 
