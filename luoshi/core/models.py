@@ -64,6 +64,19 @@ class AuditRecordQuerySet(models.QuerySet["AuditRecord"]):
         raise TypeError("Audit records are append-only.")
 
 
+class BulkJSONField(models.JSONField):
+    """A JSONField that bulk inserts with one placeholder per value.
+
+    On PostgreSQL Django bulk-inserts through UNNEST of one array per column, and psycopg escapes
+    every element of such an array with a regular expression in Python. JSON is full of quotes:
+    importing and publishing 10,000 items spent 2.5 s of 15 there, on the audit rows. A field with
+    `get_placeholder` makes Django keep the plain VALUES form, which the driver quotes in C.
+    """
+
+    def get_placeholder(self, value: object, compiler: object, connection: object) -> str:
+        return "%s"
+
+
 class AuditRecord(models.Model):
     """One append-only row per service call: who did what to which object, with before/after values."""
 
@@ -81,8 +94,8 @@ class AuditRecord(models.Model):
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)
     action = models.CharField(_("action"), max_length=64)
-    before = models.JSONField(_("before"), null=True, blank=True)
-    after = models.JSONField(_("after"), null=True, blank=True)
+    before = BulkJSONField(_("before"), null=True, blank=True)
+    after = BulkJSONField(_("after"), null=True, blank=True)
 
     objects = AuditRecordQuerySet.as_manager()
 

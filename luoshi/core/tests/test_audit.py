@@ -11,8 +11,10 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from luoshi.conftest import SmallOrg, client_for
+from luoshi.core.audit import audit_record_many
 from luoshi.core.models import AuditRecord
 from luoshi.org import services
 from luoshi.org.models import Unit
@@ -144,6 +146,20 @@ def test_the_database_still_accepts_new_records(record: AuditRecord, org: SmallO
         actor=org.supervisor, zone=org.zone_a, expected_version=2, changes={"name": "湾北二"}
     )
     assert AuditRecord.objects.count() == count + 1
+
+
+def test_records_written_together_keep_their_snapshots_in_one_plain_insert(org: SmallOrg) -> None:
+    units = list(Unit.objects.order_by("pk")[:3])
+    afters = [{"name": u.name, "note": 'a "quoted" \\ value', "n": i} for i, u in enumerate(units)]
+    with CaptureQueriesContext(connection) as queries:
+        written = audit_record_many(
+            actor=org.supervisor, action="check", records=list(zip(units, afters, strict=True))
+        )
+    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+    # One statement with a placeholder per value: PostgreSQL's UNNEST form escapes the JSON in Python.
+    assert len(inserts) == 1 and "UNNEST" not in inserts[0]
+    stored = AuditRecord.objects.filter(pk__in=[r.pk for r in written]).order_by("pk")
+    assert [r.after for r in stored] == afters
 
 
 def test_a_person_with_a_history_cannot_be_deleted(org: SmallOrg) -> None:
