@@ -50,8 +50,9 @@ class RowsSelect(forms.Select):
     """A select written straight from (id, label) rows: one query, no model instance or template per option.
 
     The item list's filters offer hundreds of units and thousands of owners and directives; rendered
-    option by option they cost most of the page (see bench/worklist.py). `rows`, when set, is what
-    to offer if that is narrower than what the field accepts.
+    option by option they cost most of the page (see bench/worklist.py). `rows`, when set, gives
+    what to offer if that is narrower than what the field accepts (None: what it accepts); it is
+    called when the select is rendered.
     """
 
     def __init__(
@@ -63,13 +64,14 @@ class RowsSelect(forms.Select):
         super().__init__(attrs)
         self.fields = fields
         self.label = label or str
-        self.rows: QuerySet[Any] | None = None
+        self.rows: Callable[[], QuerySet[Any] | None] = lambda: None
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         accepted = self.choices.queryset  # type: ignore[attr-defined]  # the field's ModelChoiceIterator
-        offered = self.rows if self.rows is not None else accepted
+        narrower = self.rows()
+        offered = narrower if narrower is not None else accepted
         rows = [(pk, self.label(*rest)) for pk, *rest in offered.values_list("pk", *self.fields)]
         selected = set(self.format_value(value))
         missing = selected - {str(pk) for pk, _label in rows} - {""}
@@ -157,12 +159,9 @@ class ItemFilterForm(forms.Form):
         # Owners of items the person can see: it leaks nobody new.
         owners = Item.objects.visible_to(person).exclude(owner=None).values("owner_id")
         self.fields["owner"].queryset = Person.objects.filter(pk__in=owners).order_by("name")  # type: ignore[attr-defined]
-        unit_id = str(self.data.get("unit") or "") if self.is_bound else ""
-        unit = self.fields["unit"].queryset.filter(pk=unit_id).first() if unit_id.isdigit() else None  # type: ignore[attr-defined]
-        if unit is not None:
-            # With a unit chosen, offer its people, where the owners of its items come from: the
-            # owners of every visible item are thousands. Any visible owner is still accepted.
-            self.fields["owner"].widget.rows = members_of(unit)  # type: ignore[attr-defined]
+        # With a unit chosen, offer its people, where the owners of its items come from: the
+        # owners of every visible item are thousands. Any visible owner is still accepted.
+        self.fields["owner"].widget.rows = self._unit_people  # type: ignore[attr-defined]
         self.fields["directive"].queryset = Directive.objects.visible_to(person)  # type: ignore[attr-defined]
         if not is_supervisor(person):
             self.fields["state"].choices = [c for c in ItemState.choices if c[0] != ItemState.DRAFT]  # type: ignore[attr-defined]
@@ -177,6 +176,13 @@ class ItemFilterForm(forms.Form):
         style_widgets(self)
         for name in ("light", "state"):
             self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def _unit_people(self) -> QuerySet[Person] | None:
+        if not self.is_bound:
+            return None
+        self.is_valid()  # cleans once; a valid unit stays in cleaned_data beside an invalid field
+        unit = self.cleaned_data.get("unit")
+        return members_of(unit) if unit is not None else None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
