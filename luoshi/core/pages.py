@@ -107,15 +107,16 @@ class ActionButtons:
     def context(
         self,
         actions: Mapping[str, Action[Any, Any]],
-        offered: Mapping[str, forms.BaseForm],
+        offered: Mapping[str, forms.BaseForm | None],
         bound: tuple[str, forms.BaseForm] | None,
         *,
         labels: Mapping[str, str | Promise] | None = None,
         opened: Collection[str] = (),
     ) -> dict[str, Any]:
         """The page's `actions`, one for each form `offered` and in its order, and the one that was
-        refused (`bound`: its form with the errors, shown open). `labels` overrides the usual ones;
-        the actions `opened` are shown open anyway."""
+        refused (`bound`: its form with the errors, shown open). An action offered without a form
+        (None) has its form fetched when its panel opens. `labels` overrides the usual ones; the
+        actions `opened` are shown open anyway."""
         labels = labels or self.labels
         failed = bound[0] if bound else None
         shown = dict(offered)

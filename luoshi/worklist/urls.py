@@ -14,6 +14,7 @@ urlpatterns = [
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("items/<int:pk>/reports/", views.item_reports, name="item_reports"),
     path("items/<int:pk>/<str:action>/", views.item_action, name="item_action"),
+    path("items/<int:pk>/<str:action>/form/", views.item_action_form, name="item_action_form"),
     path("milestones/<int:pk>/", views.milestone_edit, name="milestone_edit"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("mine/", views.my_items, name="mine"),

@@ -344,6 +344,29 @@ def test_the_full_loop_through_the_pages(org: SmallOrg) -> None:
     assert 'data-testid="promise-card"' in person_page and "1 of 1" in person_page
 
 
+def test_an_actions_form_is_fetched_when_its_panel_opens(
+    org: SmallOrg, make_item: Callable[..., Item]
+) -> None:
+    item = make_item(deadline=this_year_deadline())
+    staff = english(org.staff)
+    page = staff.get(url("item_detail", item.pk)).content.decode()
+    # The page carries the button and where its form comes from, not the form.
+    assert 'data-testid="action-report"' in page
+    assert f'hx-get="{url("item_action_form", item.pk, "report")}"' in page
+    assert 'name="report-done"' not in page
+    form = staff.get(url("item_action_form", item.pk, "report"), HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in form and 'data-testid="action-form-report"' in form
+    assert f'action="{url("item_action", item.pk, "report")}"' in form
+    assert 'name="report-done"' in form and 'enctype="multipart/form-data"' in form
+    # Only the actions the page offers this person, on items they can see.
+    assert staff.get(url("item_action_form", item.pk, "verify")).status_code == 404
+    assert staff.get(url("item_action_form", item.pk, "no-such-action")).status_code == 404
+    assert english(org.other_staff).get(url("item_action_form", item.pk, "report")).status_code == 404
+    # A refused action comes back open, with its form and the errors, on the page itself.
+    body = act(staff, item, "report", done="", percent=150).content.decode()
+    assert 'name="report-done"' in body and 'data-testid="action-error"' in body
+
+
 # Refusals change nothing --------------------------------------------------------------------------
 
 
