@@ -198,7 +198,11 @@ LIGHT_STATES: dict[str, tuple[str, ...]] = {
 }
 
 
-# The light of an item in a state no lit item can be in.
+# The states a lit (red, yellow or green) item can be in, and the light of an item in any other
+# state, which follows from the state alone.
+LIT_STATES = tuple(
+    sorted({s for light in (Light.RED, Light.YELLOW, Light.GREEN) for s in LIGHT_STATES[light]})
+)
 STATE_LIGHT: dict[str, str] = {
     state: str(light) for light in (Light.CLOSED, Light.GREY) for state in LIGHT_STATES[light]
 }

@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDate
 
 from luoshi.org.models import Person, Unit, Zone
 
-from .lights import LIGHT_STATES, STATE_LIGHT, Light, filter_light
+from .lights import LIGHT_STATES, LIT_STATES, STATE_LIGHT, Light, filter_light
 from .models import Directive, Escalation, Item, ItemQuerySet, ItemState
 
 SORTS = {
@@ -129,16 +129,15 @@ def item_get_detail(*, person: Person, pk: int, at: datetime.datetime | None = N
 def light_counts(items: QuerySet[Item]) -> dict[str, int]:
     """How many items show each light (from a queryset annotated with `light`).
 
-    Outside the states a lit item can be in, the light follows from the state alone
-    (`LIGHT_STATES`): those items, most of them closed, are counted by state from an index, and
-    only the lit ones have their facts compared (120 → 45 ms over 200,000 items).
+    Outside the lit states the light follows from the state alone (`STATE_LIGHT`): those items,
+    most of them closed, are counted by state, and only the lit ones have their facts compared.
     """
     counts = {str(light): 0 for light in Light.values}
-    lit = sorted({state for name in (Light.RED, Light.YELLOW, Light.GREEN) for state in LIGHT_STATES[name]})
-    by_state = items.exclude(state__in=lit).order_by().values_list("state").annotate(n=Count("pk"))
+    by_state = items.exclude(state__in=LIT_STATES).order_by().values_list("state").annotate(n=Count("pk"))
     for state, n in by_state:
         counts[STATE_LIGHT[state]] += n
-    for light, n in items.filter(state__in=lit).order_by().values_list("light").annotate(n=Count("pk")):  # type: ignore[misc]
+    lit = items.filter(state__in=LIT_STATES).order_by().values_list("light").annotate(n=Count("pk"))  # type: ignore[misc]
+    for light, n in lit:
         counts[light] += n
     return counts
 
