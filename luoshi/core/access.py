@@ -67,8 +67,11 @@ def scope_of(person: Person) -> Scope:
     own = {p.unit for p in internal_positions if p.unit}
     headed = [p.unit.path for p in internal_positions if p.unit and p.role == Role.UNIT_HEAD]
     # One query for every unit in reach: the subtrees of the person's own units and of the units
-    # they oversee (an overseen unit's path is a prefix of the path of every unit below it).
-    reach = Q(Exists(Oversight.objects.filter(StartsWith(OuterRef("path"), F("unit__path")), leader=person)))
+    # they oversee (an overseen unit's path is a prefix of the path of every unit below it). The
+    # overseen subtrees are an uncorrelated subquery, which the database runs once as a semi-join;
+    # an EXISTS beside the OR ran once per unit.
+    overseen = Exists(Oversight.objects.filter(StartsWith(OuterRef("path"), F("unit__path")), leader=person))
+    reach = Q(pk__in=Unit.objects.filter(overseen).values("pk"))
     for unit in own:
         reach |= Q(path__startswith=unit.path)
     rows = list(Unit.objects.filter(reach).order_by().values_list("pk", "path", "zone_id"))
