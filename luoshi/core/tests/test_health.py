@@ -103,6 +103,22 @@ def test_production_settings_require_a_secret_key(tmp_path: Path) -> None:
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_a_server_worker_freezes_what_it_loaded() -> None:
+    """The WSGI module moves the loaded application out of the garbage collector's generations."""
+    code = "import gc, config.wsgi; print(gc.get_freeze_count())"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 10_000
+
+
 def test_postgresql_connections_run_without_jit_or_parallel_workers() -> None:
     """Luoshi's short queries on a small server: no JIT compilation, no parallel workers to start."""
     from django.db import connection
