@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from . import calendar as workcal
@@ -99,7 +99,7 @@ def calendar_day_remove(request: HttpRequest, day: datetime.date) -> Any:
     from django.shortcuts import get_object_or_404
 
     calendar_day_delete(actor=request.user, day=get_object_or_404(CalendarDay, date=day))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from luoshi.core.access import get_visible_or_404
@@ -59,7 +59,7 @@ def zones(request: HttpRequest) -> Any:
 
 @router.post("/zones", response={201: ZoneOut}, summary="Add a zone")
 def zone_add(request: HttpRequest, payload: ZoneIn) -> Any:
-    return 201, services.zone_create(actor=request.user, **payload.dict())  # type: ignore[arg-type]
+    return Status(201, services.zone_create(actor=request.user, **payload.dict()))  # type: ignore[arg-type]
 
 
 @router.get("/zones/{zone_id}", response=ZoneOut, summary="One zone")
@@ -156,7 +156,7 @@ def units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
 @router.post("/units", response={201: UnitOut}, summary="Add a unit")
 def unit_add(request: HttpRequest, payload: UnitIn) -> Any:
     person: Person = request.user  # type: ignore[assignment]
-    return 201, services.unit_create(actor=person, **_resolve_unit_refs(person, payload.dict()))
+    return Status(201, services.unit_create(actor=person, **_resolve_unit_refs(person, payload.dict())))
 
 
 @router.get("/units/{unit_id}", response=UnitOut, summary="One unit")
@@ -298,7 +298,7 @@ def person_add(request: HttpRequest, payload: PersonIn) -> Any:
         password=payload.password,
         positions=_specs(actor, payload.positions),
     )
-    return 201, _person_with_posts(actor, created.pk)
+    return Status(201, _person_with_posts(actor, created.pk))
 
 
 @router.get("/people/{person_id}", response=PersonOut, summary="One person")
