@@ -56,13 +56,21 @@ class TotalWithPage(Paginator):
         if number < 1:
             return super().get_page(number)  # as Django's: the last page
         bottom = (number - 1) * self.per_page
-        queryset = cast(QuerySet[Any], self.object_list)
-        rows = list(queryset.annotate(total_rows=Window(Count("pk")))[bottom : bottom + self.per_page])
-        if not rows and number > 1:
+        rows, total = rows_with_total(cast(QuerySet[Any], self.object_list), bottom, bottom + self.per_page)
+        if total is None and number > 1:
             return super().get_page(number)  # past the end: counted, then the last page
-        first = rows[0] if rows else None
-        self.count = (first["total_rows"] if isinstance(first, dict) else first.total_rows) if first else 0
+        self.count = total or 0
         return Page(rows, number, self)
+
+
+def rows_with_total(queryset: QuerySet[Any], start: int, stop: int) -> tuple[list[Any], int | None]:
+    """Rows `start` to `stop` of the queryset and the number of all its rows, in one query
+    (COUNT(*) OVER ()); the total is None when there is no row in the slice to carry it."""
+    rows = list(queryset.annotate(total_rows=Window(Count("pk")))[start:stop])
+    if not rows:
+        return rows, None
+    first = rows[0]
+    return rows, first["total_rows"] if isinstance(first, dict) else first.total_rows
 
 
 @login_required

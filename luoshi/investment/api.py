@@ -43,6 +43,7 @@ from luoshi.core.apischemas import (
     etag,
 )
 from luoshi.core.audit import history_of
+from luoshi.core.models import choice_label
 from luoshi.core.uploads import file_response
 from luoshi.org.models import Person, Role, Unit, Zone
 
@@ -121,7 +122,7 @@ class ProjectOut(Schema):
 
     @staticmethod
     def resolve_stage_label(obj: Project) -> str:
-        return str(obj.get_stage_display())
+        return choice_label(obj, "stage")
 
 
 class StageDateOut(Schema):
@@ -145,7 +146,7 @@ class MoveOut(Schema):
 
     @staticmethod
     def resolve_kind_label(obj: StageMove) -> str:
-        return str(obj.get_kind_display())
+        return choice_label(obj, "kind")
 
 
 class DocumentOut(StoredFileOut):
@@ -156,7 +157,7 @@ class DocumentOut(StoredFileOut):
 
     @staticmethod
     def resolve_kind_label(obj: ProjectDocument) -> str:
-        return str(obj.get_kind_display())
+        return choice_label(obj, "kind")
 
     @staticmethod
     def resolve_url(obj: ProjectDocument) -> str:
@@ -178,7 +179,7 @@ class FollowUpOut(Schema):
 
     @staticmethod
     def resolve_form_label(obj: FollowUp) -> str:
-        return str(obj.get_form_display())
+        return choice_label(obj, "form")
 
 
 class InvestmentOut(Schema):

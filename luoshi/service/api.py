@@ -45,6 +45,7 @@ from luoshi.core.apischemas import (
 )
 from luoshi.core.audit import history_of
 from luoshi.core.errors import Conflict
+from luoshi.core.models import choice_label
 from luoshi.core.uploads import file_response
 from luoshi.org.models import Person, Unit, Zone
 from luoshi.worklist.models import Item
@@ -118,7 +119,7 @@ class EnterpriseOut(Schema):
 
     @staticmethod
     def resolve_stage_label(obj: Enterprise) -> str:
-        return str(obj.get_stage_display())
+        return choice_label(obj, "stage")
 
 
 class EnterpriseDetailOut(EnterpriseOut):
@@ -327,11 +328,11 @@ class ServiceRequestOut(Schema):
 
     @staticmethod
     def resolve_state_label(obj: ServiceRequest) -> str:
-        return str(obj.get_state_display())
+        return choice_label(obj, "state")
 
     @staticmethod
     def resolve_channel_label(obj: ServiceRequest) -> str:
-        return str(obj.get_channel_display())
+        return choice_label(obj, "channel")
 
     @staticmethod
     def resolve_escalated(obj: ServiceRequest) -> bool:
@@ -906,7 +907,7 @@ def rating_link_rate(request: HttpRequest, token: str, payload: RatingLinkIn) ->
         "code": sr.code,
         "title": sr.title,
         "state": sr.state,
-        "state_label": str(sr.get_state_display()),
+        "state_label": choice_label(sr, "state"),
         "stars": payload.stars,
         "reopened": sr.state == S.ACKNOWLEDGED,
     }

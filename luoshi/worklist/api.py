@@ -39,7 +39,9 @@ from luoshi.core.apischemas import (
     etag,
     uploaded_files,
 )
+from luoshi.core.models import choice_label
 from luoshi.core.uploads import file_response
+from luoshi.core.views import rows_with_total
 from luoshi.org.models import Person, Unit, Zone
 
 from . import lights, services
@@ -175,7 +177,7 @@ class ItemOut(Schema):
 
     @staticmethod
     def resolve_state_label(obj: Item) -> str:
-        return str(obj.get_state_display())
+        return choice_label(obj, "state")
 
     @staticmethod
     def resolve_light_label(obj: Item) -> str:
@@ -457,14 +459,42 @@ def _items(person: Person, query: ItemQuery) -> ItemQuerySet:
     return item_list(person=person, filters=filters)
 
 
+class ItemPage(Page):
+    """Pages of the item list: the page's ids and lights first, then those items with the records
+    they refer to. Joined to the list's own query, the six records cost PostgreSQL 14 ms of
+    planning for a unit's list, more than reading it. As on the list page, a unit's list reads its
+    total with the page, since the database gathers the unit's items whole anyway.
+    """
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, **params: Any) -> Any:  # type: ignore[override]
+        size = pagination.page_size
+        start = (pagination.page - 1) * size
+        keys = queryset.values("pk", "light")
+        count: int | None
+        if params["filters"].unit_id is not None:
+            rows, count = rows_with_total(keys, start, start + size)
+            if count is None:
+                count = queryset.count() if start else 0
+        else:
+            rows, count = list(keys[start : start + size]), queryset.count()
+        found = _with_latest_report(Item.objects.all()).in_bulk([row["pk"] for row in rows])
+        page = []
+        for row in rows:
+            if row["pk"] in found:  # unless deleted between the two queries
+                item = found[row["pk"]]
+                item.light = row["light"]  # type: ignore[attr-defined]
+                page.append(item)
+        return {self.items_attribute: page, "count": count}
+
+
 @router.get(
     "/items",
     response=list[ItemOut],
     summary="The item list, filtered and sorted, each with its light",
 )
-@paginate(Page)
+@paginate(ItemPage)
 def items(request: HttpRequest, filters: Query[ItemQuery]) -> Any:
-    return _with_latest_report(_items(_person(request), filters))
+    return _items(_person(request), filters)
 
 
 @router.get(
@@ -1017,7 +1047,7 @@ class EscalationOut(Schema):
 
     @staticmethod
     def resolve_level_label(obj: Escalation) -> str:
-        return str(obj.get_level_display())
+        return choice_label(obj, "level")
 
     @staticmethod
     def resolve_recipients(obj: Escalation) -> list[Person]:

@@ -628,20 +628,41 @@ def test_item_list_query_count_does_not_grow_with_rows(org: SmallOrg, as_: As, m
             if n % 2:
                 report_on(org, item, D(2026, 6, 8), percent=n)
 
-    def measure(api: Api, rows: int) -> int:
-        api.get(f"{W}/items")  # the first request of a token also stamps its last use
+    def measure(api: Api, rows: int, query: dict[str, Any]) -> int:
+        api.get(f"{W}/items", query)  # the first request of a token also stamps its last use
         with CaptureQueriesContext(connection) as queries:
-            response = api.get(f"{W}/items")
+            response = api.get(f"{W}/items", query)
         data = response.json()
         assert data["count"] == rows and len(data["items"]) == rows
         assert any(row["latest_percent"] is not None for row in data["items"])
+        assert all(row["lead_unit"]["id"] == org.bureau.pk and row["chain"]["owner"] for row in data["items"])
         return len(queries)
 
+    # Without a unit the total is counted apart; with one it comes with the page.
+    cases = [(who, query) for who in ("supervisor", "staff") for query in ({}, {"unit_id": org.bureau.pk})]
     add(3)
-    few = {who: measure(as_(getattr(org, who)), 3) for who in ("supervisor", "staff")}
+    few = [measure(as_(getattr(org, who)), 3, query) for who, query in cases]
     add(27)
-    many = {who: measure(as_(getattr(org, who)), 30) for who in ("supervisor", "staff")}
+    many = [measure(as_(getattr(org, who)), 30, query) for who, query in cases]
     assert many == few
+
+
+def test_a_units_item_list_pages_as_the_whole_list_does(org: SmallOrg, as_: As, make_item: Any) -> None:
+    for n in range(5):
+        make_item(deadline=D(2026, 12, 31) - datetime.timedelta(days=n), started=D(2026, 6, 1))
+    sup = as_(org.supervisor)
+
+    def page(**query: Any) -> tuple[int, list[tuple[int, str]]]:
+        data = sup.get(f"{W}/items", query).json()
+        return data["count"], [(row["id"], row["light"]) for row in data["items"]]
+
+    whole = page(page_size=50)
+    assert whole[0] == 5
+    for number in (1, 2, 3):
+        count, rows = page(unit_id=org.bureau.pk, page_size=2, page=number)
+        assert count == 5 and rows == whole[1][(number - 1) * 2 : number * 2]
+    assert page(unit_id=org.bureau.pk, page_size=2, page=4) == (5, [])  # past the end: counted, empty
+    assert page(unit_id=org.service_centre.pk) == (0, [])
 
 
 # Escalations, promise-keeping, coverage ---------------------------------------------------------
