@@ -926,8 +926,15 @@ def scenarios() -> list[tuple[Any, dict[str, float] | None]]:
             Scenario("api items unit+red", s, "/api/worklist/items", {"unit_id": bureau.pk, "light": "red"}),
             None,
         ),
+        (
+            Scenario("api items unit+red", h, "/api/worklist/items", {"unit_id": bureau.pk, "light": "red"}),
+            None,
+        ),
+        (Scenario("api items", h, "/api/worklist/items", {}), None),
         (Scenario("list all", s, items, {}), None),
         (Scenario("list red", s, items, {"light": "red"}), None),
+        (Scenario("list all", h, items, {}), None),
+        (Scenario("list red", h, items, {"light": "red"}), None),
         (Scenario("worklist home", s, "/worklist/", {}), None),
         (Scenario("worklist home", h, "/worklist/", {}), None),
     ]

@@ -67,6 +67,7 @@ from .selectors import (
     ItemFilters,
     coverage_warnings,
     escalation_list,
+    gathers_items,
     item_get_detail,
     item_list,
     light_counts,
@@ -462,8 +463,8 @@ def _items(person: Person, query: ItemQuery) -> ItemQuerySet:
 class ItemPage(Page):
     """Pages of the item list: the page's ids and lights first, then those items with the records
     they refer to. Joined to the list's own query, the six records cost PostgreSQL 14 ms of
-    planning for a unit's list, more than reading it. As on the list page, a unit's list reads its
-    total with the page, since the database gathers the unit's items whole anyway.
+    planning for a unit's list, more than reading it. As on the list page, a list whose items the
+    database gathers whole reads its total with the page (`selectors.gathers_items`).
     """
 
     def paginate_queryset(self, queryset: Any, pagination: Any, **params: Any) -> Any:  # type: ignore[override]
@@ -471,7 +472,7 @@ class ItemPage(Page):
         start = (pagination.page - 1) * size
         keys = queryset.values("pk", "light")
         count: int | None
-        if params["filters"].unit_id is not None:
+        if gathers_items(params["request"].user, by_unit=params["filters"].unit_id is not None):
             rows, count = rows_with_total(keys, start, start + size)
             if count is None:
                 count = queryset.count() if start else 0

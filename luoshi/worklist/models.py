@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -110,8 +112,16 @@ class ChangeKind(models.TextChoices):
 
 
 class ItemQuerySet(models.QuerySet["Item"]):
-    def visible_to(self, person: Person) -> ItemQuerySet:
-        """Items of the person's units (lead or supporting), zones and chain; drafts only to supervisors."""
+    def visible_to(self, person: Person, *, gathered: bool = False) -> ItemQuerySet:
+        """Items of the person's units (lead or supporting), zones and chain; drafts only to supervisors.
+
+        Two forms of the same set. By default one condition per item, which the database tests on
+        the rows it walks: right for a page in an index's order, or for one item. `gathered`: the
+        ids of each part of the person's reach, found by its own index and joined (UNION ALL), for
+        reading all their items at once (counting them, or sorting them with their total): with
+        the condition, PostgreSQL tests every item in the table (90 ms for a unit head's 7,700 of
+        200,000 items, against 30).
+        """
         scope = person.scope
         if scope.everything:
             return self
@@ -120,14 +130,19 @@ class ItemQuerySet(models.QuerySet["Item"]):
         # The items the units support, as one uncorrelated subquery: the database builds its set
         # once, where a correlated EXISTS ran for every item the other conditions did not match.
         supported = Item.support_units.through.objects.filter(unit_id__in=scope.unit_ids).values("item_id")
-        return self.exclude(state=ItemState.DRAFT).filter(
-            Q(lead_unit_id__in=scope.unit_ids)
-            | Q(zone_id__in=scope.zone_ids)
-            | Q(owner=person)
-            | Q(leader=person)
-            | Q(unit_head=person)
-            | Q(pk__in=supported)
-        )
+        parts = [
+            Q(lead_unit_id__in=scope.unit_ids),
+            Q(zone_id__in=scope.zone_ids),
+            Q(owner=person),
+            Q(leader=person),
+            Q(unit_head=person),
+        ]
+        if gathered:
+            ids = supported.order_by()
+            for part in parts:
+                ids = ids.union(Item.objects.filter(part).order_by().values("pk"), all=True)
+            return self.exclude(state=ItemState.DRAFT).filter(pk__in=ids)
+        return self.exclude(state=ItemState.DRAFT).filter(reduce(operator.or_, parts) | Q(pk__in=supported))
 
     def with_light(self, at: datetime | None = None) -> ItemQuerySet:
         from .lights import annotate_light

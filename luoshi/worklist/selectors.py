@@ -57,7 +57,7 @@ def item_list(
     Callers add the related records they show (`ITEM_REFS`, or fewer).
     """
     f = filters or ItemFilters()
-    items = Item.objects.visible_to(person)
+    items = Item.objects.visible_to(person, gathered=gathers_items(person, by_unit=f.unit is not None))
     if f.unit is not None and _sees_all_of(person, f.unit):
         # The person sees every item these units lead or support, drafts aside: testing the rest of
         # their reach as well only keeps the database from starting at the unit's items.
@@ -83,6 +83,15 @@ def item_list(
         items = items.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(description__icontains=q))
     items = filter_light(items, f.lights, at) if f.lights else items.with_light(at)
     return items.order_by(*SORTS.get(f.sort, SORTS["deadline"]))
+
+
+def gathers_items(person: Person, *, by_unit: bool) -> bool:
+    """Whether the database gathers the list's items whole before sorting them, rather than walking
+    an index in the list's order: a unit's items come from a subquery of what it leads and
+    supports, and the items of a person who does not see everything from the index of each part
+    of their reach (`ItemQuerySet.visible_to`, gathered). Such a list reads its total with its
+    page (`core.views.TotalWithPage`)."""
+    return by_unit or not person.scope.everything
 
 
 def _sees_all_of(person: Person, unit: Unit) -> bool:
@@ -203,7 +212,7 @@ def coverage_warnings(*, person: Person, at: datetime.datetime | None = None) ->
     from .lights import Thresholds, _facts, _report_due_before
 
     t = Thresholds.at(at)
-    items = Item.objects.visible_to(person)
+    items = Item.objects.visible_to(person, gathered=True)
     directives = Directive.objects.visible_to(person) if person.scope.everything else Directive.objects.none()
     live = [ItemState.PUBLISHED, ItemState.CLAIMED, ItemState.IN_PROGRESS, ItemState.SUSPENDED]
     no_report = (

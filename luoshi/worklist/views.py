@@ -73,6 +73,7 @@ from .selectors import (
     ItemFilters,
     coverage_warnings,
     escalation_list,
+    gathers_items,
     item_get_detail,
     item_list,
     kept_condition,
@@ -159,8 +160,7 @@ def item_list_view(request: HttpRequest) -> HttpResponse:
     items = table_rows(item_list(person=person, filters=filters))
     context = {
         "form": form,
-        # A unit's items are gathered through a subquery of what it leads and supports.
-        "page": paginate(request, items, gathered=filters.unit is not None),
+        "page": paginate(request, items, gathered=gathers_items(person, by_unit=filters.unit is not None)),
         "query": query_without(request, "page"),
         "directive": filters.directive,
         "without_directive": query_without(request, "page", "directive"),

@@ -177,6 +177,39 @@ def test_the_unit_filter_takes_led_and_supported_items_of_the_subtree(
     assert set(item_list(person=org.head, filters=ItemFilters(unit=org.zone_office))) == {published}
 
 
+def test_the_gathered_reach_is_the_reach(org: SmallOrg, make_item: Callable[..., Item]) -> None:
+    """`visible_to(person, gathered=True)` (a UNION of the parts of their reach) is the same set as the
+    default condition, for every kind of person and every way an item can be theirs."""
+    make_item(deadline=D(2026, 12, 31))  # led by the bureau, owned by its team's staff
+    items = [
+        draft(org, "支持", lead_unit=org.service_centre, support_units=[org.team]),
+        draft(org, "片区", lead_unit=org.service_centre, zone=org.zone_b),
+        draft(org, "分管", lead_unit=org.service_centre, leader=org.deputy),
+        draft(org, "办公室", lead_unit=org.zone_office),
+    ]
+    services.item_publish_many(actor=org.supervisor, items=items)
+    draft(org, "草稿", lead_unit=org.zone_office, support_units=[org.team])  # seen by supervisors only
+    people = [
+        "supervisor",
+        "principal",
+        "deputy",
+        "head",
+        "staff",
+        "other_staff",
+        "steward",
+        "enterprise",
+        "nobody",
+    ]
+    for who in people:
+        person = getattr(org, who)
+        walked = set(Item.objects.visible_to(person))
+        assert set(Item.objects.visible_to(person, gathered=True)) == walked, who
+        listed = set(item_list(person=person))  # gathered for all but those who see everything
+        assert listed == walked, who
+    assert len(Item.objects.visible_to(org.staff)) == 2  # their own item and the one their team supports
+    assert not Item.objects.visible_to(org.enterprise, gathered=True).exists()
+
+
 def test_the_states_of_each_light_cover_its_items(org: SmallOrg, make_item: Callable[..., Item]) -> None:
     make_item(deadline=D(2026, 10, 3), started=D(2026, 9, 1))
     make_item(deadline=D(2026, 12, 31), started=D(2026, 9, 1), claim=False)
