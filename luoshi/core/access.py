@@ -33,7 +33,7 @@ class Scope:
     roles: frozenset[str] = field(default_factory=frozenset)
     own_unit_ids: frozenset[int] = field(default_factory=frozenset)  # units they hold a post in
     head_of_unit_ids: frozenset[int] = field(default_factory=frozenset)  # subtrees they head
-    unit_ids: frozenset[int] = field(default_factory=frozenset)  # everything they may see
+    unit_ids: frozenset[int] = field(default_factory=frozenset)  # all they may see: whole subtrees
     zone_ids: frozenset[int] = field(default_factory=frozenset)
 
     def has_role(self, *roles: str) -> bool:

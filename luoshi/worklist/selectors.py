@@ -95,12 +95,13 @@ def gathers_items(person: Person, *, by_unit: bool) -> bool:
 
 
 def _sees_all_of(person: Person, unit: Unit) -> bool:
-    """Whether the unit and every unit below it are among the units whose items the person sees."""
+    """Whether the unit and every unit below it are among the units whose items the person sees.
+
+    A person's units are whole subtrees (those of their own units and of the units they oversee,
+    `core.access.scope_of`), so a unit among them brings every unit below it.
+    """
     scope = person.scope
-    if scope.everything or not scope.internal:
-        return False
-    subtree = Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)
-    return set(subtree) <= scope.unit_ids
+    return not scope.everything and scope.internal and unit.pk in scope.unit_ids
 
 
 def _states_wanted(f: ItemFilters) -> set[str] | None:
