@@ -108,7 +108,8 @@ ITEM_ROW = (
 def item_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
     """The rows of the item table (`partials/item_table.html`), from `views.table_rows`."""
     language = get_language()
-    no_owner = f'<span class="text-danger">{escape(_("None"))}</span>'
+    none = _("None")  # outside the f-string, where the message extractor finds it
+    no_owner = f'<span class="text-danger">{escape(none)}</span>'
     # Every item's page is the list's address and its id (urls.py): one reverse for all the rows.
     items_url = reverse("worklist:item_list")
     html = []

@@ -19,7 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from luoshi.conftest import SmallOrg, make_person
+from luoshi.conftest import SmallOrg, client_for, make_person
 from luoshi.org.models import Person
 from luoshi.worklist import services
 from luoshi.worklist.models import (
@@ -589,6 +589,9 @@ def test_a_row_of_the_item_table(org: SmallOrg, make_item: Callable[..., Item]) 
     row = rows[unowned.code]
     assert '<span class="text-danger">None</span>' in row and ">—<" in row
     assert 'data-light="grey"' in row
+    # In Chinese, the words of the row are translated too.
+    page = client_for(org.supervisor).get(url("item_list")).content.decode()
+    assert '<span class="text-danger">无</span>' in page and ">未启动<" in page
 
 
 def test_a_units_list_counts_its_items_in_the_page_query(
