@@ -57,11 +57,12 @@ def item_list(
     Callers add the related records they show (`ITEM_REFS`, or fewer).
     """
     f = filters or ItemFilters()
-    items = Item.objects.visible_to(person, gathered=gathers_items(person, by_unit=f.unit is not None))
     if f.unit is not None and _sees_all_of(person, f.unit):
         # The person sees every item these units lead or support, drafts aside: testing the rest of
         # their reach as well only keeps the database from starting at the unit's items.
         items = Item.objects.exclude(state=ItemState.DRAFT)
+    else:
+        items = Item.objects.visible_to(person, gathered=gathers_items(person, by_unit=f.unit is not None))
     if f.zone is not None:
         items = items.filter(zone=f.zone)
     if f.unit is not None:
