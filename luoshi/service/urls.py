@@ -10,6 +10,7 @@ urlpatterns = [
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/<str:action>/", views.request_action, name="request_action"),
+    path("requests/<int:pk>/<str:action>/form/", views.request_action_form, name="request_action_form"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("queue/", views.centre_queue, name="centre_queue"),
     path("unit-queue/", views.unit_queue, name="unit_queue"),

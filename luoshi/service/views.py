@@ -344,6 +344,26 @@ def _get_request(person: Person, pk: int) -> ServiceRequest:
     return get_visible_or_404(_detail_queryset(), person, pk=pk)
 
 
+def _opened(person: Person) -> tuple[str, ...]:
+    """The actions shown open: on the phone, the enterprise's own steps."""
+    return ("rate", "resume") if _is_enterprise_user(person) else ()
+
+
+def _buttons(
+    person: Person, forms: dict[str, ActionForm | None], bound: tuple[str, ActionForm] | None
+) -> dict[str, Any]:
+    """The request page's action buttons (`ActionButtons.context`), in the enterprise's own words
+    for an enterprise user."""
+    labels = {**ACTION_LABELS, "resume": gettext_lazy("Supply what was asked")}
+    return BUTTONS.context(
+        ACTIONS,
+        forms,
+        bound,
+        labels=labels if _is_enterprise_user(person) else None,
+        opened=_opened(person),
+    )
+
+
 def _request_page(
     request: HttpRequest,
     sr: ServiceRequest,
@@ -354,25 +374,24 @@ def _request_page(
     """Render the request page; `bound` is an action form that was refused, shown with its errors."""
     person = cast(Person, request.user)
     tab = request.GET.get("tab", "overview")
-    names = available_actions(person, sr)
-    forms = {name: ACTIONS[name].form(service_request=sr, person=person, prefix=name) for name in names}
     enterprise_user = _is_enterprise_user(person)
+    # The forms behind the collapsed action buttons are fetched when their panel opens
+    # (`request_action_form`): the dispatch and escalation forms each offer every unit. A button
+    # without input carries its form (the version), and so do the steps shown open.
+    opened = _opened(person)
+    forms = {
+        name: ACTIONS[name].form(service_request=sr, person=person, prefix=name)
+        if ACTIONS[name].form is NoInputForm or name in opened
+        else None
+        for name in available_actions(person, sr)
+    }
     context: dict[str, Any] = {
         "sr": sr,
         "object": sr,
         "tab": tab,
         "now": timezone.now(),
         "enterprise_user": enterprise_user,
-        # On the phone the enterprise's own steps are open, in its own words.
-        **BUTTONS.context(
-            ACTIONS,
-            forms,
-            bound,
-            labels={**ACTION_LABELS, "resume": gettext_lazy("Supply what was asked")}
-            if enterprise_user
-            else None,
-            opened=("rate", "resume") if enterprise_user else (),
-        ),
+        **_buttons(person, forms, bound),
         "low_rating_rule": LOW_RATING_RULE,
     }
     if tab == "history" and not enterprise_user:
@@ -394,6 +413,19 @@ def _request_page(
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request)
     return _request_page(request, _get_request(person, pk))
+
+
+@login_required
+def request_action_form(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One action's form, for its panel on the request page, fetched when the panel opens."""
+    person = _person(request)
+    sr = _get_request(person, pk)
+    if action not in available_actions(person, sr):
+        raise Http404
+    form = ACTIONS[action].form(service_request=sr, person=person, prefix=action)
+    (button,) = _buttons(person, {action: form}, None)["actions"]
+    context = {"sr": sr, "a": button, "enterprise_user": _is_enterprise_user(person)}
+    return render(request, "service/partials/action_form.html", context)
 
 
 @login_required

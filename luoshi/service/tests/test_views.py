@@ -248,8 +248,9 @@ def test_the_whole_flow_through_the_pages(
     ent, steward, head = clients()
     queue = text(steward.get(url("centre_queue")))
     assert sr.code in queue and "30 minutes" in queue
-    page = text(steward.get(url("request_detail", sr.pk)))
-    assert re.search(rf'<option value="{org.bureau.pk}" selected>', page)
+    assert 'data-testid="action-dispatch"' in text(steward.get(url("request_detail", sr.pk)))
+    form = text(steward.get(url("request_action_form", sr.pk, "dispatch")))
+    assert re.search(rf'<option value="{org.bureau.pk}" selected>', form)
     assert act(steward, sr, "dispatch", unit=org.bureau.pk).status_code == 302
     assert fresh(sr).state == S.DISPATCHED and fresh(sr).unit == org.bureau
     assert sr.code not in text(steward.get(url("centre_queue")))
@@ -508,6 +509,31 @@ def test_illegal_actions_show_the_error_and_change_nothing(desk: Desk, clock: ob
     assert english(desk.org.steward).post(url("request_action", sr.pk, "explode")).status_code == 404
 
 
+def test_an_actions_form_is_fetched_when_its_panel_opens(desk: Desk, clock: object) -> None:
+    sr = file_request(desk)
+    steward = english(desk.org.steward)
+    page = text(steward.get(url("request_detail", sr.pk)))
+    # The page carries the button and where its form comes from, not the form with its units.
+    assert 'data-testid="action-dispatch"' in page
+    assert f'hx-get="{url("request_action_form", sr.pk, "dispatch")}"' in page
+    assert 'name="dispatch-unit"' not in page
+    form = text(steward.get(url("request_action_form", sr.pk, "dispatch"), HTTP_HX_REQUEST="true"))
+    assert "<html" not in form and 'data-testid="action-form-dispatch"' in form
+    assert f'action="{url("request_action", sr.pk, "dispatch")}"' in form
+    assert f'<option value="{desk.org.bureau.pk}" selected>' in form  # the category's usual unit
+    # Only the actions the page offers this person, on requests they can see.
+    assert steward.get(url("request_action_form", sr.pk, "resolve")).status_code == 404
+    assert steward.get(url("request_action_form", sr.pk, "no-such-action")).status_code == 404
+    assert english(desk.user_b).get(url("request_action_form", sr.pk, "dispatch")).status_code == 404
+    # A refused action comes back open, with its form and the errors, on the page itself.
+    body = text(act(steward, sr, "dispatch", unit=""))
+    assert 'name="dispatch-unit"' in body and 'data-testid="action-error"' in body
+    # The enterprise's own steps are open on its page, with their forms.
+    sr, _token = resolved(desk, fresh(sr))
+    page = text(english(desk.user_a).get(url("request_detail", sr.pk)))
+    assert 'data-testid="action-form-rate"' in page and 'name="rate-stars"' in page
+
+
 def test_a_stale_version_shows_the_conflict(desk: Desk, clock: object) -> None:
     sr = file_request(desk)
     seen = sr.version
@@ -531,10 +557,13 @@ def test_a_stale_version_shows_the_conflict(desk: Desk, clock: object) -> None:
 def test_escalating_to_a_list_item(desk: Desk, clock: object) -> None:
     sr = acknowledged(desk, file_request(desk))
     supervisor = english(desk.org.supervisor)
-    assert 'data-testid="action-form-escalate"' in text(supervisor.get(url("request_detail", sr.pk)))
-    assert 'data-testid="action-form-escalate"' not in text(
-        english(desk.org.head).get(url("request_detail", sr.pk))
+    assert 'data-testid="action-escalate"' in text(supervisor.get(url("request_detail", sr.pk)))
+    assert 'data-testid="action-form-escalate"' in text(
+        supervisor.get(url("request_action_form", sr.pk, "escalate"))
     )
+    head = english(desk.org.head)
+    assert 'data-testid="action-escalate"' not in text(head.get(url("request_detail", sr.pk)))
+    assert head.get(url("request_action_form", sr.pk, "escalate")).status_code == 404
     response = act(
         supervisor, sr, "escalate", deadline="2026-06-30", title="二期用地规划调整专项", lead_unit=""
     )
@@ -831,7 +860,7 @@ def test_the_timeline_tells_every_step(desk: Desk, clock: time_machine.Traveller
         sr = run(fresh(sr))
     steward = english(org.steward)
     page = text(steward.get(url("request_detail", sr.pk)))
-    assert 'data-testid="action-form-close"' in page  # rated: the follow-up call, then close
+    assert 'data-testid="action-close"' in page  # rated: the follow-up call, then close
     assert act(steward, sr, "close", note="电话回访，企业满意").status_code == 302
     page = text(english(desk.user_a).get(url("request_detail", sr.pk)))
     kinds = re.findall(r'data-testid="event" data-kind="(\w+)"', page)
