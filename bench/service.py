@@ -842,6 +842,12 @@ def run_suite(args: argparse.Namespace) -> int:
     )
     section_head = _head_of(section["unit_id"])
     month: dict[str, str | int] = {"period": "month", "year": start.year, "month": start.month}
+    received = ServiceRequest.objects.filter(state=S.RECEIVED).order_by("-pk").values_list("pk", flat=True)[0]
+    handled = (
+        ServiceRequest.objects.filter(state=S.ACKNOWLEDGED, unit_id=top["unit_id"])
+        .order_by("-pk")
+        .values_list("pk", flat=True)[0]
+    )
     scenarios = [
         (run.Scenario("unit queue", head.username, "/service/unit-queue/", {}), TARGET_QUEUE_P95_MS),
         (
@@ -851,6 +857,9 @@ def run_suite(args: argparse.Namespace) -> int:
         (run.Scenario("unit queue", section_head.username, "/service/unit-queue/", {}), TARGET_QUEUE_P95_MS),
         (run.Scenario("api unit queue", head.username, "/api/service/queues/unit", {}), None),
         (run.Scenario("centre queue", supervisor.username, "/service/queue/", {}), None),
+        # A new request as the supervision office (dispatch, escalate), one in hand as its unit's head.
+        (run.Scenario("request page", supervisor.username, f"/service/requests/{received}/", {}), None),
+        (run.Scenario("request page", head.username, f"/service/requests/{handled}/", {}), None),
         (
             run.Scenario(
                 "rates page by unit", supervisor.username, "/service/rates/", {**month, "by": "unit"}
