@@ -8,7 +8,7 @@ refuses, nothing was written (its transaction was rolled back) and the page show
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -103,6 +103,22 @@ class ActionButtons:
     forward: Collection[str]
     stopping: Collection[str]
     no_input: type[forms.BaseForm]
+
+    def page_forms(
+        self,
+        actions: Mapping[str, Action[Any, Any]],
+        names: Iterable[str],
+        build: Callable[[str], forms.BaseForm],
+        opened: Collection[str] = (),
+    ) -> dict[str, forms.BaseForm | None]:
+        """The forms a record's page carries for the actions `names`: those of buttons without input
+        (they hold only the version) and of the actions shown open. The others are None: their forms
+        are fetched when their panel opens, since built and rendered with the page they cost more
+        than the rest of it (selects of every unit, of a unit's people). `build(name)` makes one."""
+        return {
+            name: build(name) if actions[name].form is self.no_input or name in opened else None
+            for name in names
+        }
 
     def context(
         self,

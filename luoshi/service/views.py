@@ -7,6 +7,7 @@ answers 404, whether it exists or not.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -14,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
+from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -350,7 +352,7 @@ def _opened(person: Person) -> tuple[str, ...]:
 
 
 def _buttons(
-    person: Person, forms: dict[str, ActionForm | None], bound: tuple[str, ActionForm] | None
+    person: Person, forms: Mapping[str, BaseForm | None], bound: tuple[str, ActionForm] | None
 ) -> dict[str, Any]:
     """The request page's action buttons (`ActionButtons.context`), in the enterprise's own words
     for an enterprise user."""
@@ -375,16 +377,14 @@ def _request_page(
     person = cast(Person, request.user)
     tab = request.GET.get("tab", "overview")
     enterprise_user = _is_enterprise_user(person)
-    # The forms behind the collapsed action buttons are fetched when their panel opens
-    # (`request_action_form`): the dispatch and escalation forms each offer every unit. A button
-    # without input carries its form (the version), and so do the steps shown open.
-    opened = _opened(person)
-    forms = {
-        name: ACTIONS[name].form(service_request=sr, person=person, prefix=name)
-        if ACTIONS[name].form is NoInputForm or name in opened
-        else None
-        for name in available_actions(person, sr)
-    }
+    # The other forms are fetched when their panel opens (`request_action_form`): the dispatch
+    # and escalation forms each offer every unit.
+    forms = BUTTONS.page_forms(
+        ACTIONS,
+        available_actions(person, sr),
+        lambda name: ACTIONS[name].form(service_request=sr, person=person, prefix=name),
+        opened=_opened(person),
+    )
     context: dict[str, Any] = {
         "sr": sr,
         "object": sr,
